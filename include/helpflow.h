@@ -1,0 +1,239 @@
+/*
+ * helpflow.h — the public API of helpflow, an embeddable self-service flow engine.
+ *
+ * An engine (hf_engine) owns one sandboxed Lua 5.4 state and every flow loaded into it. A
+ * session (hf_session) is one customer conversation: a state machine driven by the host one
+ * event at a time. Everything crosses this boundary as UTF-8 text: contexts, events and
+ * outputs are JSON (see DESIGN.md section 3), so that every binding only passes strings.
+ *
+ * Conventions, for every function below:
+ *  - Functions returning int return HF_OK (0) or a negative HF_E* code; hf_strerror() names the
+ *    code and hf_engine_errmsg() holds the detail of the last failure on that engine.
+ *  - Out-parameters come first. On failure they are set to NULL / 0 and nothing changes.
+ *  - Strings returned as `const char *` are owned by the library, NUL-terminated, and stay valid
+ *    until the call named in the function's comment; copy them to keep them.
+ *  - Threads: one engine and its sessions are used by one thread at a time. Only
+ *    hf_engine_interrupt() may be called from another thread. Two engines never share state.
+ *  - Passing NULL where a handle is required returns HF_EMISUSE instead of crashing; every
+ *    _free() accepts NULL.
+ */
+#ifndef HELPFLOW_H
+#define HELPFLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(HF_BUILDING_SHARED)
+#  define HF_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define HF_API __attribute__((visibility("default")))
+#else
+#  define HF_API
+#endif
+
+#define HF_VERSION_MAJOR 0
+#define HF_VERSION_MINOR 1
+#define HF_VERSION_PATCH 0
+#define HF_VERSION "0.1.0"
+/* One number, comparable: 0x00MMmmpp. */
+#define HF_VERSION_NUMBER ((HF_VERSION_MAJOR << 16) | (HF_VERSION_MINOR << 8) | HF_VERSION_PATCH)
+
+/* The version of the library actually linked, as "MAJOR.MINOR.PATCH". Static storage. */
+HF_API const char *hf_version(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Result codes. HF_OK is 0; errors are negative and append-only.                           */
+
+enum {
+    HF_OK = 0,
+    HF_ERROR = -1,      /* an error not covered below; see hf_engine_errmsg() */
+    HF_ENOMEM = -2,     /* out of memory, or the engine's memory limit was reached */
+    HF_EMISUSE = -3,    /* API misuse: NULL handle, bad options version, wrong state */
+    HF_EINVAL = -4,     /* a bad argument: not JSON, wrong shape, unknown field */
+    HF_ESYNTAX = -5,    /* a flow's Lua source does not compile */
+    HF_ECHECK = -6,     /* a flow compiled but failed a load-time check */
+    HF_ENOTFOUND = -7,  /* no such flow (or file) */
+    HF_EREJECTED = -8,  /* an event that does not fit the session's state; nothing changed */
+    HF_EFINISHED = -9,  /* the session has ended (resolved, escalated, ...); nothing changed */
+    HF_EIO = -10,       /* a file could not be read */
+    HF_EEXISTS = -11    /* that flow id and version is already loaded */
+};
+
+/* A short, static, English name for a result code ("out of memory"). Never NULL. */
+HF_API const char *hf_strerror(int code);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Engine.                                                                                   */
+
+typedef struct hf_engine hf_engine;
+typedef struct hf_session hf_session;
+
+/*
+ * Allocation hook, with lua_Alloc's contract: nsize == 0 frees ptr and returns NULL; otherwise
+ * it returns a block of nsize bytes (reallocating ptr, of osize bytes, when ptr is not NULL),
+ * or NULL on failure. The engine routes every allocation of its own and of its Lua state
+ * through it. It is called only from the thread that is using the engine.
+ */
+typedef void *(*hf_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+#define HF_ENGINE_OPTIONS_VERSION 1
+
+/*
+ * Engine options. Always initialise with HF_ENGINE_OPTIONS_INIT or hf_engine_options_init(),
+ * then change the fields you care about: a field left 0 takes its default, so fields can be
+ * appended in later versions without breaking callers.
+ */
+typedef struct hf_engine_options {
+    uint32_t version;           /* HF_ENGINE_OPTIONS_VERSION */
+    uint32_t max_retries;       /* invalid inputs in a row an ask tolerates; the next escalates
+                                 * with input_failed. Default 2. A flow's policy may override. */
+    uint32_t max_visits;        /* times a step may be entered; one more escalates with loop.
+                                 * Default 3. A flow's policy may override. */
+    uint32_t repeat_failures;   /* unresolved prior outcomes of the same flow that send the
+                                 * customer straight to a human (repeat_contact). Default 2. */
+    int64_t repeat_within;      /* ... counted within this many seconds of the start. 86400. */
+    int64_t idle_timeout;       /* seconds without an event after which a tick abandons the
+                                 * session. Default 1800. */
+    uint64_t instruction_limit; /* Lua VM instructions per call into flow code. 1,000,000. */
+    size_t memory_limit;        /* bytes the engine's Lua state may hold. 32 MiB. */
+    size_t max_string;          /* longest string flow code may build. 1 MiB. */
+    size_t max_event;           /* longest event or context JSON accepted. 64 KiB. */
+    uint32_t max_call_depth;    /* nested subflow calls. Default 8. */
+    hf_alloc_fn alloc;          /* NULL: the C library's realloc/free */
+    void *alloc_ud;             /* passed to alloc */
+} hf_engine_options;
+
+#define HF_ENGINE_OPTIONS_INIT { HF_ENGINE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/* Fills *opts with the defaults. Returns HF_EMISUSE if version is not one this library knows. */
+HF_API int hf_engine_options_init(hf_engine_options *opts, uint32_t version);
+
+/*
+ * Creates an engine. opts may be NULL for the defaults. On success *out owns the engine until
+ * hf_engine_free(). Fails with HF_EMISUSE on an unknown options version, HF_ENOMEM.
+ */
+HF_API int hf_engine_new(hf_engine **out, const hf_engine_options *opts);
+
+/*
+ * Frees the engine, its flows and its Lua state. Every session of the engine must have been
+ * freed first (a session still alive is freed with it; its handle becomes invalid). NULL-safe.
+ */
+HF_API void hf_engine_free(hf_engine *e);
+
+/*
+ * The message of the engine's last failure: for a flow that failed to load it names the file,
+ * the flow and the step ("card.lua: flow 'card_declined': step 'frozen': go to unknown step
+ * 'unfreez'"), with the line for syntax errors. Valid until the next call on the engine or one of
+ * its sessions. "" if nothing failed yet; "no engine" for NULL.
+ */
+HF_API const char *hf_engine_errmsg(const hf_engine *e);
+
+/*
+ * Loads one flow from Lua source. name is the chunk name used in messages (usually the file
+ * name); it may be NULL. The flow's id and version come from the source. A flow id can be
+ * loaded in several versions; new sessions start on the newest. Loading the same id and version
+ * twice fails with HF_EEXISTS. A `call` to a flow the engine does not have fails the check:
+ * load callees first. On any failure the engine is unchanged.
+ * If flow_id is not NULL it receives the loaded flow's id, valid while the engine lives.
+ * Errors: HF_ESYNTAX, HF_ECHECK, HF_EEXISTS, HF_ENOMEM, HF_EINVAL (NULL source).
+ */
+HF_API int hf_engine_load_string(hf_engine *e, const char *source, size_t len, const char *name,
+                                 const char **flow_id);
+
+/* hf_engine_load_string() on the contents of a file. Adds HF_EIO / HF_ENOTFOUND. */
+HF_API int hf_engine_load_file(hf_engine *e, const char *path, const char **flow_id);
+
+/*
+ * A JSON array describing the loaded flows:
+ * [{"id","version","title","triggers":[...],"start","steps":N}, ...], newest version last.
+ * *json stays valid until the next call on the engine. *len may be NULL.
+ */
+HF_API int hf_engine_flows(hf_engine *e, const char **json, size_t *len);
+
+/*
+ * Makes the call into flow code that is running now — or, if none is, the next one — fail as if
+ * it had exceeded its instruction budget (so its session escalates with flow_error). The one
+ * function that may be called from any thread, including a signal handler.
+ */
+HF_API void hf_engine_interrupt(hf_engine *e);
+
+/* Bytes currently allocated by the engine: its own structures, its sessions and its Lua state. */
+HF_API size_t hf_engine_memory(const hf_engine *e);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Sessions.                                                                                 */
+
+/* A session's status, mirrored in the output's "status". */
+typedef enum hf_status {
+    HF_STATUS_WAITING = 0,   /* for a choice, an input or a host event ("expects") */
+    HF_STATUS_ACTION = 1,    /* the host must perform "action" and send its result */
+    HF_STATUS_RESOLVED = 2,  /* final: self-service succeeded */
+    HF_STATUS_ESCALATED = 3, /* final: hand over to a human ("escalation") */
+    HF_STATUS_CANCELLED = 4, /* final: the customer cancelled */
+    HF_STATUS_ABANDONED = 5, /* final: a tick arrived after the idle timeout */
+    HF_STATUS_FAILED = 6     /* final: even escalation was impossible (out of memory) */
+} hf_status;
+
+/* "waiting", "action", ... Static storage; "unknown" for other values. */
+HF_API const char *hf_status_name(int status);
+
+/*
+ * Starts a session of the newest version of flow_id. context_json is a JSON object with what the
+ * host knows; these members have a meaning to the engine and are not copied into the flow's
+ * context: "session" (string id; absent, the engine derives one from the context), "at" (unix
+ * seconds, the start time; absent, 0) and "prior_outcomes" (array of outcome records, for the
+ * repeat_contact policy). Every other member, "locale" included, is the flow's ctx.
+ * context_json may be NULL or empty for {}; len is its length in bytes.
+ *
+ * The session runs until it waits, needs a host action or ends; hf_session_output() then says
+ * what to render. A flow that fails at once is not an error here: the session escalates with
+ * flow_error and HF_OK is returned.
+ * Errors: HF_ENOTFOUND (no such flow), HF_EINVAL (context not a JSON object, bad "at",
+ * "session" or "prior_outcomes"), HF_ENOMEM, HF_EMISUSE. On error *out is NULL.
+ */
+HF_API int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
+                            const char *context_json, size_t len);
+
+/*
+ * Sends one event (a JSON object, DESIGN.md section 3) to the session.
+ * On HF_OK the session moved on; *reply is its new output (the same text as
+ * hf_session_output()). If the event does not fit — not JSON, unknown type or field, unknown
+ * option, an input while an action is pending, a stale action id, time going backwards — the
+ * session is exactly as it was, the return is HF_EINVAL or HF_EREJECTED (HF_EFINISHED after the
+ * end), and *reply is the session's unchanged output with an added member
+ * "error": {"code": "...", "message": "..."}. reply and reply_len may be NULL. *reply stays
+ * valid until the next call on this session or its engine.
+ */
+HF_API int hf_session_send(hf_session *s, const char *event_json, size_t len,
+                           const char **reply, size_t *reply_len);
+
+/*
+ * The session's current output JSON: what the host renders now. Valid until the next call on
+ * this session. *len may be NULL. Never NULL for a live session ("" for NULL).
+ */
+HF_API const char *hf_session_output(const hf_session *s, size_t *len);
+
+/* The session's hf_status, or HF_EMISUSE for NULL. */
+HF_API int hf_session_status(const hf_session *s);
+
+/*
+ * The outcome record of a finished session, as JSON:
+ * {"session","flow","version","outcome","reason","steps","started_at","finished_at","duration"}
+ * ("reason" only for escalations). Pass these records back in a later start context's
+ * "prior_outcomes". HF_EMISUSE while the session is still running. Valid until the next call on
+ * this session.
+ */
+HF_API int hf_session_outcome(hf_session *s, const char **json, size_t *len);
+
+/* Frees the session. NULL-safe. */
+HF_API void hf_session_free(hf_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HELPFLOW_H */
