@@ -1,0 +1,202 @@
+/*
+ * buf.c — growable byte buffers, and the JSON text writer's primitives. A buffer that fails to
+ * grow remembers it (oom) and ignores later writes; callers check once at the end.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void hfi_buf_init(hfi_buf *b, hf_engine *e)
+{
+    memset(b, 0, sizeof *b);
+    b->e = e;
+}
+
+void hfi_buf_free(hfi_buf *b)
+{
+    hfi_free(b->e, b->p, b->cap);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+void hfi_buf_reset(hfi_buf *b)
+{
+    b->len = 0;
+    b->oom = false;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+bool hfi_buf_reserve(hfi_buf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) {
+        if (cap > SIZE_MAX / 2) {
+            b->oom = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *p = hfi_realloc(b->e, b->p, b->cap, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void hfi_buf_add(hfi_buf *b, const char *s, size_t n)
+{
+    if (!hfi_buf_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void hfi_buf_adds(hfi_buf *b, const char *s) { hfi_buf_add(b, s, strlen(s)); }
+
+void hfi_buf_addc(hfi_buf *b, char c)
+{
+    if (!hfi_buf_reserve(b, 1))
+        return;
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+void hfi_buf_add_i64(hfi_buf *b, int64_t v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
+    hfi_buf_add(b, tmp, (size_t)n);
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
+void hfi_buf_add_num(hfi_buf *b, double v)
+{
+    if (!isfinite(v)) {
+        hfi_buf_add(b, "null", 4);
+        return;
+    }
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        hfi_buf_add_i64(b, (int64_t)v);
+        return;
+    }
+    char tmp[40];
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    hfi_buf_add(b, tmp, (size_t)n);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+void hfi_buf_add_jstr(hfi_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!hfi_buf_reserve(b, n + 2))
+        return;
+    hfi_buf_addc(b, '"');
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+    while (i < n) {
+        unsigned c = u[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            run++;
+            continue;
+        }
+        hfi_buf_add(b, (const char *)u + i - run, run);
+        run = 0;
+        if (c >= 0x80) {
+            size_t l = utf8_len(u + i, n - i);
+            if (l) {
+                hfi_buf_add(b, (const char *)u + i, l);
+                i += l;
+            } else {
+                hfi_buf_add(b, "\xEF\xBF\xBD", 3);
+                i++;
+            }
+            continue;
+        }
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            el = 6;
+        }
+        hfi_buf_add(b, esc, el);
+        i++;
+    }
+    hfi_buf_add(b, (const char *)u + i - run, run);
+    hfi_buf_addc(b, '"');
+}
+
+void hfi_buf_add_jstrz(hfi_buf *b, const char *s) { hfi_buf_add_jstr(b, s, strlen(s)); }
+
+char *hfi_buf_dup(hfi_buf *b, size_t *len)
+{
+    if (b->oom)
+        return NULL;
+    char *d = hfi_strndup(b->e, b->p ? b->p : "", b->len);
+    if (d && len)
+        *len = b->len;
+    return d;
+}

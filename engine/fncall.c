@@ -1,0 +1,231 @@
+/*
+ * fncall.c — every call from the interpreter into flow code: guards, texts, action args,
+ * components, validators and context updates. Each runs in one protected call under the
+ * budget; afterwards the flow's upvalues are put back (freeze.c), so nothing survives a call.
+ *
+ * Flow functions see the session's context as a Lua table decoded from its JSON once per event
+ * (the "view"). It is a copy: changes a function makes to it are not kept. `save` and `set`
+ * change the context by decoding it afresh, assigning, and encoding it back.
+ */
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "internal.h"
+
+enum { OP_GUARD, OP_TEXT, OP_JSON, OP_VALIDATE, OP_ASSIGN };
+
+typedef struct call {
+    hf_engine *e;
+    hf_session *s;
+    const hfi_flow *f;
+    int op;
+    int ref;
+    hfi_buf *b;
+    bool *flag;
+    const char *value; /* JSON */
+    size_t vlen;
+    const char *key;
+    int set_ref;
+} call;
+
+static void push_fn(lua_State *L, hf_engine *e, int ref)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+    lua_rawgeti(L, -1, ref);
+    lua_remove(L, -2);
+}
+
+static void push_view(lua_State *L, hf_engine *e, hf_session *s)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+    if (e->view_of == s && e->view_gen == s->ctx_gen) {
+        lua_rawgeti(L, -1, 0);
+    } else {
+        e->view_of = NULL;
+        hfi_json_push(L, s->ctx, s->ctx_len);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, 0);
+        e->view_of = s;
+        e->view_gen = s->ctx_gen;
+    }
+    lua_remove(L, -2);
+}
+
+static void text_result(lua_State *L, call *c, int idx)
+{
+    const char *key = hfi_dsl_tkey(L, idx);
+    if (key) {
+        const char *t = hfi_text_lookup(c->f, c->s->locale, key);
+        hfi_buf_add_jstrz(c->b, t ? t : key);
+    } else if (lua_type(L, idx) == LUA_TSTRING || lua_type(L, idx) == LUA_TNUMBER) {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        hfi_buf_add_jstr(c->b, s, n);
+    } else {
+        luaL_error(L, "a text function must return a string or t\"key\", not a %s",
+                   luaL_typename(L, idx));
+    }
+}
+
+/* The set list at ref, {k1, v1, ...}, assigned into the table at t. */
+static void apply_set(lua_State *L, call *c, int t)
+{
+    push_fn(L, c->e, c->set_ref);
+    int list = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i < n; i += 2) {
+        lua_rawgeti(L, list, i);
+        lua_rawgeti(L, list, i + 1);
+        if (lua_isfunction(L, -1)) {
+            push_view(L, c->e, c->s);
+            hfi_budget_call(c->e, 1, 1);
+        }
+        lua_rawset(L, t);
+    }
+    lua_pop(L, 1);
+}
+
+static int body(lua_State *L)
+{
+    call *c = lua_touserdata(L, 1);
+    hf_engine *e = c->e;
+    hfi_jopts o = {c->f, c->s->locale};
+    switch (c->op) {
+    case OP_GUARD:
+        push_fn(L, e, c->ref);
+        push_view(L, e, c->s);
+        hfi_budget_call(e, 1, 1);
+        *c->flag = lua_toboolean(L, -1);
+        break;
+    case OP_TEXT:
+        push_fn(L, e, c->ref);
+        push_view(L, e, c->s);
+        hfi_budget_call(e, 1, 1);
+        text_result(L, c, lua_gettop(L));
+        break;
+    case OP_JSON:
+        push_fn(L, e, c->ref);
+        if (lua_isfunction(L, -1)) {
+            push_view(L, e, c->s);
+            hfi_budget_call(e, 1, 1);
+        }
+        hfi_json_encode(L, -1, c->b, &o);
+        break;
+    case OP_VALIDATE:
+        push_fn(L, e, c->ref);
+        hfi_json_push(L, c->value, c->vlen);
+        push_view(L, e, c->s);
+        hfi_budget_call(e, 2, 2);
+        *c->flag = lua_toboolean(L, -2);
+        if (!*c->flag && lua_type(L, -1) == LUA_TSTRING)
+            text_result(L, c, lua_gettop(L));
+        else if (!*c->flag && hfi_dsl_tkey(L, -1))
+            text_result(L, c, lua_gettop(L));
+        break;
+    case OP_ASSIGN: {
+        hfi_json_push(L, c->s->ctx, c->s->ctx_len);
+        int t = lua_gettop(L);
+        if (c->key) {
+            lua_pushstring(L, c->key);
+            if (c->value)
+                hfi_json_push(L, c->value, c->vlen);
+            else
+                lua_pushnil(L);
+            lua_rawset(L, t);
+        }
+        if (c->set_ref != HFI_NONE)
+            apply_set(L, c, t);
+        hfi_json_encode(L, t, c->b, &o);
+        lua_getfield(L, t, "locale");
+        char *loc = lua_type(L, -1) == LUA_TSTRING ? hfi_strdup(e, lua_tostring(L, -1)) : NULL;
+        if (lua_type(L, -1) == LUA_TSTRING && !loc)
+            return luaL_error(L, "not enough memory");
+        hfi_strfree(e, c->s->locale);
+        c->s->locale = loc;
+        break;
+    }
+    }
+    return 0;
+}
+
+static int run(call *c)
+{
+    hf_engine *e = c->e;
+    char msg[400];
+    int rc = hfi_protect(e, body, c, msg, sizeof msg);
+    hfi_restore_upvalues(e->L, e, c->f);
+    if (rc != HF_OK) {
+        const hfi_step *st = hfi_cur(c->s);
+        hfi_seterrf(e, "%s: flow '%s': step '%s': %s", c->f->source_name, c->f->id, st->id, msg);
+    }
+    return rc;
+}
+
+int hfi_fn_guard(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, bool *out)
+{
+    call c = {.e = e, .s = s, .f = f, .op = OP_GUARD, .ref = ref, .flag = out};
+    return run(&c);
+}
+
+int hfi_fn_text(hf_engine *e, hf_session *s, const hfi_flow *f, const hfi_text *t, hfi_buf *b)
+{
+    if (t->kind == HFI_TEXT_LIT) {
+        hfi_buf_add_jstrz(b, t->s);
+        return HF_OK;
+    }
+    if (t->kind == HFI_TEXT_KEY) {
+        const char *txt = hfi_text_lookup(f, s->locale, t->s);
+        hfi_buf_add_jstrz(b, txt ? txt : t->s);
+        return HF_OK;
+    }
+    size_t at = b->len;
+    call c = {.e = e, .s = s, .f = f, .op = OP_TEXT, .ref = t->ref, .b = b};
+    int rc = run(&c);
+    if (rc != HF_OK)
+        b->len = at;
+    return rc;
+}
+
+int hfi_fn_json(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, hfi_buf *b)
+{
+    size_t at = b->len;
+    call c = {.e = e, .s = s, .f = f, .op = OP_JSON, .ref = ref, .b = b};
+    int rc = run(&c);
+    if (rc != HF_OK)
+        b->len = at;
+    return rc;
+}
+
+int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, const char *value,
+                    size_t vlen, bool *ok, hfi_buf *msg)
+{
+    call c = {.e = e, .s = s, .f = f, .op = OP_VALIDATE, .ref = ref, .flag = ok, .b = msg,
+              .value = value, .vlen = vlen};
+    return run(&c);
+}
+
+int hfi_ctx_assign(hf_engine *e, hf_session *s, const hfi_flow *f, const char *key,
+                   const char *json, size_t jlen, int set_ref)
+{
+    hfi_buf_reset(&e->tmp);
+    call c = {.e = e, .s = s, .f = f, .op = OP_ASSIGN, .key = key, .value = json, .vlen = jlen,
+              .set_ref = set_ref, .b = &e->tmp};
+    int rc = run(&c);
+    if (rc != HF_OK)
+        return rc;
+    return hfi_ctx_replace(s, e->tmp.p, e->tmp.len);
+}
+
+int hfi_ctx_replace(hf_session *s, const char *text, size_t len)
+{
+    hf_engine *e = s->e;
+    char *d = hfi_strndup(e, text, len);
+    if (!d)
+        return hfi_fail(e, HF_ENOMEM, "out of memory");
+    hfi_free(e, s->ctx, s->ctx_len + 1);
+    s->ctx = d;
+    s->ctx_len = len;
+    s->ctx_gen++;
+    return HF_OK;
+}

@@ -1,0 +1,181 @@
+/*
+ * freeze.c — flow code must not keep state between calls, or one session could leave data for
+ * another. Globals and libraries are read-only already; what is left are the flow file's own
+ * locals, captured as upvalues. At load, every table reachable from the flow's functions through
+ * upvalues is replaced by a read-only view (deeply), and every upvalue's value is recorded; after
+ * each call into flow code the recorded values are put back.
+ */
+#include <lauxlib.h>
+
+#include "internal.h"
+
+void hfi_readonly(lua_State *L, int idx);
+
+/* Makes the table at idx (and the tables inside it) read-only in place of its users; pushes
+ * the read-only view. `seen` maps original tables to their views. */
+static void freeze_table(lua_State *L, int idx, int seen, int fnset)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, seen) != LUA_TNIL)
+        return;
+    lua_pop(L, 1);
+    /* DSL objects are the engine's; a table with a metatable is a read-only view already */
+    if (hfi_dsl_tkey(L, idx) || hfi_dsl_kind(L, idx)) {
+        lua_pushvalue(L, idx);
+        return;
+    }
+    if (lua_getmetatable(L, idx)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, idx);
+        return;
+    }
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, idx);
+    lua_rawset(L, seen); /* cycles end here */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_istable(L, -1)) {
+            freeze_table(L, -1, seen, fnset);
+            lua_pushvalue(L, -3);
+            lua_insert(L, -2);
+            lua_rawset(L, idx); /* replacing the value of an existing key is safe in next */
+        } else if (lua_isfunction(L, -1)) {
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, fnset);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, idx);
+    hfi_readonly(L, -1);
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, seen);
+}
+
+/* Walks the function at idx: freezes the tables its upvalues hold, records every upvalue once
+ * (by identity) into the restore list {fn, n, value, ...}, and walks functions it reaches. */
+static void walk_function(lua_State *L, int idx, int seen, int fnset, int list, int ids)
+{
+    idx = lua_absindex(L, idx);
+    for (int n = 1;; n++) {
+        const char *name = lua_getupvalue(L, idx, n);
+        if (!name)
+            break;
+        void *id = lua_upvalueid(L, idx, n);
+        lua_pushlightuserdata(L, id);
+        bool known = lua_rawget(L, ids) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (known) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pushlightuserdata(L, id);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, ids);
+        if (lua_istable(L, -1)) {
+            freeze_table(L, -1, seen, fnset);
+            lua_remove(L, -2);
+            lua_pushvalue(L, -1);
+            lua_setupvalue(L, idx, n);
+        } else if (lua_isfunction(L, -1)) {
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, fnset);
+        }
+        lua_Integer at = (lua_Integer)lua_rawlen(L, list);
+        lua_pushvalue(L, idx);
+        lua_rawseti(L, list, at + 1);
+        lua_pushinteger(L, n);
+        lua_rawseti(L, list, at + 2);
+        lua_rawseti(L, list, at + 3);
+    }
+}
+
+void hfi_freeze_flow(lua_State *L, hf_engine *e, hfi_flow *f, int first_fn)
+{
+    int top = lua_gettop(L);
+    lua_newtable(L);
+    int seen = top + 1;
+    lua_newtable(L);
+    int fnset = top + 2;
+    lua_newtable(L);
+    int list = top + 3;
+    lua_newtable(L);
+    int ids = top + 4;
+    lua_newtable(L);
+    int done = top + 5;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+    for (int i = first_fn; i <= e->nfns; i++) {
+        lua_rawgeti(L, -1, i);
+        if (lua_istable(L, -1)) { /* a static table (args, set lists, components) */
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                if (lua_isfunction(L, -1)) {
+                    lua_pushvalue(L, -1);
+                    lua_pushboolean(L, 1);
+                    lua_rawset(L, fnset);
+                } else if (lua_istable(L, -1)) {
+                    freeze_table(L, -1, seen, fnset);
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
+            }
+        } else if (lua_isfunction(L, -1)) {
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, fnset);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    /* walk functions until no new one appears */
+    for (bool more = true; more;) {
+        more = false;
+        lua_pushnil(L);
+        while (lua_next(L, fnset)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, done) == LUA_TNIL) {
+                lua_pop(L, 1);
+                lua_pushvalue(L, -1);
+                lua_pushboolean(L, 1);
+                lua_rawset(L, done);
+                if (!lua_iscfunction(L, -1))
+                    walk_function(L, -1, seen, fnset, list, ids);
+                more = true;
+                lua_pop(L, 1);
+                break; /* fnset may have grown: restart the traversal */
+            }
+            lua_pop(L, 1);
+        }
+    }
+    f->upvalues = lua_rawlen(L, list) ? hfi_fn_ref(L, e, list) : HFI_NONE;
+    lua_settop(L, top);
+}
+
+void hfi_restore_upvalues(lua_State *L, hf_engine *e, const hfi_flow *f)
+{
+    if (f->upvalues == HFI_NONE)
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+    lua_rawgeti(L, -1, f->upvalues);
+    int list = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i <= n; i += 3) {
+        lua_rawgeti(L, list, i);
+        int fn = lua_gettop(L);
+        int up = (int)(lua_rawgeti(L, list, i + 1), lua_tointeger(L, -1));
+        lua_getupvalue(L, fn, up);
+        lua_rawgeti(L, list, i + 2);
+        if (!lua_rawequal(L, -1, -2)) {
+            lua_setupvalue(L, fn, up);
+            lua_pop(L, 1);
+        } else {
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 2);
+}

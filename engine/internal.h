@@ -1,0 +1,349 @@
+/*
+ * internal.h — what the engine's files share. Nothing here is public; every name is hfi_.
+ *
+ * The architecture, one file each:
+ *   alloc.c    the engine's allocator hook, memory accounting and the Lua heap cap
+ *   buf.c      growable byte buffers and JSON text writing (escaping, numbers)
+ *   json.c     Lua values <-> JSON text
+ *   sandbox.c  the Lua state: whitelisted environment, budgets, protected calls
+ *   dsl.c      the flow DSL's constructors (flow, say, ask, ..., t)
+ *   compile.c  a flow's Lua description -> an immutable C graph, with the load-time checks
+ *   freeze.c   making flow code unable to keep state between calls
+ *   fncall.c   calling flow functions: guards, texts, args, validators, set values
+ *   text.c     localised strings
+ *   input.c    typed inputs (number, money, date, email, phone, text)
+ *   engine.c   the public engine API
+ *   session.c  the public session API: starting, events, rejections
+ *   run.c      the interpreter: entering steps and following transitions
+ *   escalate.c the escalation policy and the outcome record
+ *   output.c   the output JSON the host renders
+ */
+#ifndef HF_INTERNAL_H
+#define HF_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "helpflow.h"
+
+/* ---- buffers ------------------------------------------------------------------------- */
+
+typedef struct hfi_buf {
+    char *p;
+    size_t len, cap;
+    hf_engine *e; /* allocations go through the engine's hook */
+    bool oom;     /* a growth failed: contents are truncated */
+} hfi_buf;
+
+void hfi_buf_init(hfi_buf *b, hf_engine *e);
+void hfi_buf_free(hfi_buf *b);
+void hfi_buf_reset(hfi_buf *b);
+bool hfi_buf_reserve(hfi_buf *b, size_t extra);
+void hfi_buf_add(hfi_buf *b, const char *s, size_t n);
+void hfi_buf_adds(hfi_buf *b, const char *s);
+void hfi_buf_addc(hfi_buf *b, char c);
+void hfi_buf_add_i64(hfi_buf *b, int64_t v);
+void hfi_buf_add_num(hfi_buf *b, double v); /* JSON number; non-finite -> null */
+/* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
+void hfi_buf_add_jstr(hfi_buf *b, const char *s, size_t n);
+void hfi_buf_add_jstrz(hfi_buf *b, const char *s);
+/* The buffer's contents as a new NUL-terminated allocation of exactly len + 1 bytes. */
+char *hfi_buf_dup(hfi_buf *b, size_t *len);
+
+/* ---- allocation ---------------------------------------------------------------------- */
+
+void *hfi_alloc(hf_engine *e, size_t n);
+void *hfi_realloc(hf_engine *e, void *p, size_t old, size_t n);
+void hfi_free(hf_engine *e, void *p, size_t n);
+char *hfi_strdup(hf_engine *e, const char *s);
+char *hfi_strndup(hf_engine *e, const char *s, size_t n);
+void hfi_strfree(hf_engine *e, char *s);
+/* Zeroed blocks that remember their size: hfi_sfree() needs no length. */
+void *hfi_salloc(hf_engine *e, size_t n);
+void hfi_sfree(hf_engine *e, void *p);
+void *hfi_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* ---- flows --------------------------------------------------------------------------- */
+
+enum hfi_kind {
+    HFI_SAY,
+    HFI_ASK,
+    HFI_ACTION,
+    HFI_DECIDE,
+    HFI_CALL,
+    HFI_WAIT,
+    HFI_RESOLVED,
+    HFI_ESCALATE,
+    HFI_NKINDS
+};
+extern const char *const hfi_kind_names[HFI_NKINDS];
+
+enum hfi_input { HFI_IN_TEXT, HFI_IN_NUMBER, HFI_IN_MONEY, HFI_IN_DATE, HFI_IN_EMAIL, HFI_IN_PHONE,
+                 HFI_NINPUTS };
+extern const char *const hfi_input_names[HFI_NINPUTS];
+
+#define HFI_NONE (-1)   /* no step / no function */
+
+enum hfi_text_kind { HFI_TEXT_NONE, HFI_TEXT_LIT, HFI_TEXT_KEY, HFI_TEXT_FN };
+typedef struct hfi_text {
+    uint8_t kind;
+    char *s;  /* literal or key */
+    int ref;  /* function, in the engine's function table */
+} hfi_text;
+
+typedef struct hfi_trans {
+    int when;  /* guard function or HFI_NONE */
+    int go;    /* target step index */
+    int set;   /* ref of an array of {key, value-or-fn}, or HFI_NONE */
+} hfi_trans;
+
+typedef struct hfi_choice {
+    char *id;
+    hfi_text label;
+    hfi_trans to;
+} hfi_choice;
+
+typedef struct hfi_step {
+    char *id;
+    uint8_t kind;
+    uint8_t input;
+    hfi_text text;
+    char *components_json;   /* static components, "[...]" */
+    int components_fn;       /* ref of a function or a table with t"" or functions */
+    hfi_choice *choices;
+    uint32_t nchoices;
+    hfi_trans *next;         /* go / next, in order */
+    uint32_t nnext;
+    int validate;
+    char *save;
+    char *call;              /* action name */
+    int args;
+    int on_error;
+    char *subflow;
+    char *event;
+    int64_t timeout;         /* seconds; 0 none */
+    int on_timeout;
+    char *reason;
+    char *skills_json;       /* "[...]" */
+    const char *priority;    /* static string */
+    char *flags_json;        /* items, no brackets: "\"fraud\",\"vip\"" */
+    int summary;
+} hfi_step;
+
+typedef struct hfi_locale {
+    char *name;
+    uint32_t n;
+    char **keys;  /* sorted */
+    char **texts;
+} hfi_locale;
+
+typedef struct hfi_intent {
+    char *name;
+    int target;   /* step index, or HFI_NONE when disabled */
+} hfi_intent;
+
+typedef struct hfi_flow {
+    char *id;
+    int64_t version;
+    char *title;
+    char *source_name;
+    char *triggers_json;
+    hfi_step *steps;
+    uint32_t nsteps;
+    uint32_t start;
+    /* policy; 0 = engine default */
+    uint32_t max_retries, max_visits, repeat_failures;
+    int64_t repeat_within;
+    bool has_max_retries;
+    hfi_locale *locales;
+    uint32_t nlocales;
+    uint32_t default_locale;
+    char *skills_json;
+    const char *priority;
+    hfi_intent *on;
+    uint32_t non;
+    int migrate;
+    int upvalues;  /* ref of the table of upvalues to restore after each call */
+} hfi_flow;
+
+/* ---- engine -------------------------------------------------------------------------- */
+
+struct hf_engine {
+    hf_engine_options opt;
+    size_t c_bytes;     /* outside Lua */
+    size_t lua_bytes;
+    size_t lua_limit;   /* cap on lua_bytes; raised while the engine itself works */
+    lua_State *L;
+    atomic_int interrupt;
+    int64_t budget;     /* instructions left in the running call */
+    bool killed;        /* the running call is over budget: the hook keeps raising */
+    int fns;            /* registry ref: the table of every flow function, by integer ref */
+    int kinds;          /* registry ref: weak table, DSL object -> its kind */
+    int tmarks;         /* registry ref: weak table, t"key" marker -> key */
+    int nfns;
+    hfi_flow **flows;
+    uint32_t nflows, capflows;
+    hf_session *sessions; /* live sessions, to free with the engine */
+    hfi_buf err;        /* last error message */
+    hfi_buf scratch;    /* replies with errors, flow lists */
+    hfi_buf ui;         /* ui components of the event in progress */
+    hfi_buf out;        /* output being built */
+    hfi_buf tmp;
+    /* the context view of the event in progress, decoded once */
+    const hf_session *view_of;
+    uint64_t view_gen;
+};
+
+void hfi_seterr(hf_engine *e, const char *msg);
+void hfi_seterrf(hf_engine *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int hfi_fail(hf_engine *e, int code, const char *msg);
+hfi_flow *hfi_engine_find(hf_engine *e, const char *id); /* newest version */
+void hfi_flow_free(hf_engine *e, hfi_flow *f);
+
+/* ---- sandbox ------------------------------------------------------------------------- */
+
+int hfi_sandbox_open(hf_engine *e);
+/* Runs fn(L, ud) in protected mode; on error, stores the message in e->err and returns it. */
+int hfi_protect(hf_engine *e, int (*fn)(lua_State *L), void *ud, char *errbuf, size_t errlen);
+/* Inside a protected function: calls the function below nargs arguments under the budget. */
+void hfi_budget_call(hf_engine *e, int nargs, int nresults);
+/* Charges the running call for work done in C; raises when over budget. */
+void hfi_budget_charge(lua_State *L, size_t units);
+hf_engine *hfi_engine_of(lua_State *L);
+
+/* ---- dsl ----------------------------------------------------------------------------- */
+
+void hfi_dsl_open(lua_State *L, int env);
+/* If the value at idx is a DSL object, its kind ("flow", "say", ...); else NULL. */
+const char *hfi_dsl_kind(lua_State *L, int idx);
+/* If the value at idx is a t"key" marker, pushes nothing and returns the key; else NULL. */
+const char *hfi_dsl_tkey(lua_State *L, int idx);
+
+/* ---- json ---------------------------------------------------------------------------- */
+
+typedef struct hfi_jopts {
+    const hfi_flow *flow;   /* to resolve t"key" markers, or NULL */
+    const char *locale;
+} hfi_jopts;
+
+/* Encodes the value at idx as JSON; raises a Lua error on functions, cycles, bad keys. */
+void hfi_json_encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o);
+/* Pushes the value of JSON text (which must be valid: it was checked or written by us). */
+void hfi_json_push(lua_State *L, const char *text, size_t len);
+struct cJSON;
+void hfi_json_push_cjson(lua_State *L, const struct cJSON *j, int depth);
+bool hfi_json_write(hfi_buf *b, const struct cJSON *j, int depth);
+
+/* ---- compile / freeze ---------------------------------------------------------------- */
+
+int hfi_compile(hf_engine *e, const char *src, size_t len, const char *name, hfi_flow **out);
+/* Run inside a protected call, with the flow's spec's functions in the function table. */
+void hfi_freeze_flow(lua_State *L, hf_engine *e, hfi_flow *f, int first_fn);
+void hfi_restore_upvalues(lua_State *L, hf_engine *e, const hfi_flow *f);
+int hfi_fn_ref(lua_State *L, hf_engine *e, int idx); /* stores a function, returns its ref */
+
+/* ---- text ---------------------------------------------------------------------------- */
+
+const char *hfi_text_lookup(const hfi_flow *f, const char *locale, const char *key);
+
+/* ---- input --------------------------------------------------------------------------- */
+
+/* Checks and normalises a typed input. On success writes the JSON value to out and returns
+ * NULL; otherwise returns the message to show. */
+const char *hfi_input_parse(int type, const char *s, size_t n, bool is_number, double num,
+                            hfi_buf *out);
+
+/* ---- sessions ------------------------------------------------------------------------ */
+
+typedef struct hfi_frame {
+    const hfi_flow *flow;
+    uint32_t step;       /* current step */
+    uint8_t *visits;     /* per step */
+} hfi_frame;
+
+struct hf_session {
+    hf_engine *e;
+    hf_session *prev, *next;
+    char *id;
+    hfi_frame *frames;
+    uint32_t depth;      /* frames in use, >= 1 */
+    uint32_t capframes;
+    uint8_t status;
+    uint8_t expect;      /* what a waiting step waits for: HFI_EXP_* */
+    uint8_t retries;     /* invalid inputs in a row at the current ask */
+    uint32_t action_seq;
+    uint32_t steps;      /* steps entered */
+    int64_t started_at, last_at, active_at, deadline;
+    int64_t finished_at;
+    char *ctx;           /* the flow's context, a JSON object */
+    size_t ctx_len;
+    uint64_t ctx_gen;
+    char *start_ctx;     /* for the restart intent */
+    char *locale;
+    char *path;          /* path entries, comma separated; the last one may be open */
+    size_t path_len;
+    bool path_open;
+    char *flags;         /* flag strings seen, JSON items */
+    uint32_t *hist;      /* waiting steps entered: depth << 24 | step */
+    uint32_t nhist, caphist;
+    const char *reason;  /* of the escalation, or NULL */
+    char *escalation;    /* the escalation object, JSON */
+    char *args;          /* the pending action's args, JSON */
+    int64_t now;         /* time of the event being handled */
+    char *out;           /* current output */
+    size_t out_len;
+    char *outcome;
+};
+
+enum { HFI_EXP_NONE, HFI_EXP_CHOICE, HFI_EXP_INPUT, HFI_EXP_EVENT, HFI_EXP_RESULT };
+
+/* fncall.c: calls into flow code for the session s. All return HF_OK or set *why (static or
+ * in e->err) and return an error, which the caller turns into a flow_error escalation. */
+int hfi_fn_guard(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, bool *out);
+int hfi_fn_text(hf_engine *e, hf_session *s, const hfi_flow *f, const hfi_text *t, hfi_buf *b);
+int hfi_fn_json(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, hfi_buf *b);
+int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, const char *value,
+                    size_t vlen, bool *ok, hfi_buf *msg);
+/* ctx[key] = the JSON value (data != NULL), or the values of a set list. */
+int hfi_ctx_assign(hf_engine *e, hf_session *s, const hfi_flow *f, const char *key,
+                   const char *json, size_t jlen, int set_ref);
+/* Makes text the session's context (a JSON object), updating derived fields. */
+int hfi_ctx_replace(hf_session *s, const char *text, size_t len);
+
+/* run.c */
+/* Enters step idx of the top frame and runs until the session waits, needs an action or ends. */
+void hfi_run_goto(hf_session *s, int idx);
+/* Takes one of the transitions (the first whose guard holds) from the current step. */
+void hfi_run_take(hf_session *s, const hfi_trans *list, uint32_t n);
+void hfi_path_answer(hf_session *s, const char *key, const char *json, size_t len);
+void hfi_path_close(hf_session *s);
+void hfi_path_step(hf_session *s, const hfi_flow *f, const hfi_step *st);
+bool hfi_emit_text(hf_session *s, const hfi_text *t, const char *type);
+bool hfi_emit_ask(hf_session *s, const hfi_step *st);
+static inline hfi_frame *hfi_top(hf_session *s) { return &s->frames[s->depth - 1]; }
+static inline const hfi_step *hfi_cur(hf_session *s)
+{
+    hfi_frame *fr = hfi_top(s);
+    return &fr->flow->steps[fr->step];
+}
+
+/* escalate.c */
+void hfi_escalate(hf_session *s, const char *reason, const char *detail);
+void hfi_escalate_step(hf_session *s, const hfi_step *st);
+void hfi_finish(hf_session *s, int status);
+bool hfi_repeat_contact(hf_session *s, const struct cJSON *prior, int64_t at);
+extern const char *const hfi_priorities[4];
+
+/* output.c */
+int hfi_output(hf_session *s);
+void hfi_output_escalation(hf_session *s, hfi_buf *b);
+
+#endif

@@ -1,0 +1,842 @@
+/*
+ * session.c — the public session API. Starting a session, and taking events: each event is
+ * parsed and checked against the session's state *before* anything changes, so an event that
+ * does not fit is rejected with the session exactly as it was.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <lauxlib.h>
+#include <sodium.h>
+
+#include "internal.h"
+
+#define MAX_ID 128
+
+/* ---- small cJSON helpers ----------------------------------------------------------- */
+
+static const cJSON *member(const cJSON *o, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+/* Parses exactly len bytes as one JSON value (surrounding whitespace allowed). */
+static cJSON *parse(const char *text, size_t len)
+{
+    if (memchr(text, '\0', len))
+        return NULL;
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j)
+        return NULL;
+    for (const char *p = end; p < text + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(j);
+            return NULL;
+        }
+    return j;
+}
+
+/* A JSON number of unix seconds: finite, not negative, below year 10000. */
+static bool seconds(const cJSON *j, int64_t *out)
+{
+    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < 0 ||
+        j->valuedouble > 253402300799.0)
+        return false;
+    *out = (int64_t)floor(j->valuedouble);
+    return true;
+}
+
+/* ---- freeing ------------------------------------------------------------------------ */
+
+static void free_frames(hf_session *s)
+{
+    for (uint32_t i = 0; i < s->depth; i++)
+        hfi_free(s->e, s->frames[i].visits, s->frames[i].flow->nsteps);
+    s->depth = 0;
+}
+
+void hf_session_free(hf_session *s)
+{
+    if (!s)
+        return;
+    hf_engine *e = s->e;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        e->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    if (e->view_of == s)
+        e->view_of = NULL;
+    free_frames(s);
+    hfi_free(e, s->frames, sizeof *s->frames * s->capframes);
+    hfi_strfree(e, s->id);
+    hfi_free(e, s->ctx, s->ctx_len + 1);
+    hfi_strfree(e, s->start_ctx);
+    hfi_strfree(e, s->locale);
+    if (s->path)
+        hfi_free(e, s->path, s->path_len + 1);
+    hfi_strfree(e, s->flags);
+    hfi_free(e, s->hist, sizeof *s->hist * s->caphist);
+    hfi_strfree(e, s->escalation);
+    hfi_strfree(e, s->args);
+    if (s->out)
+        hfi_free(e, s->out, s->out_len + 1);
+    hfi_strfree(e, s->outcome);
+    hfi_free(e, s, sizeof *s);
+}
+
+/* Forgets the context view of the event just handled (it holds that session's data). */
+static void end_event(hf_engine *e)
+{
+    if (e->view_of) {
+        lua_State *L = e->L;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+        lua_pushnil(L);
+        lua_rawseti(L, -2, 0);
+        lua_pop(L, 1);
+        e->view_of = NULL;
+    }
+}
+
+/* ---- starting ------------------------------------------------------------------------ */
+
+static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
+{
+    const hfi_flow *f = s->frames[0].flow;
+    unsigned char h[12];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)f->id, strlen(f->id) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)&f->version, sizeof f->version);
+    crypto_generichash_update(&st, (const unsigned char *)&at, sizeof at);
+    crypto_generichash_update(&st, (const unsigned char *)ctx, len);
+    crypto_generichash_final(&st, h, sizeof h);
+    char id[2 + 2 * sizeof h + 1] = "s_";
+    sodium_bin2hex(id + 2, sizeof id - 2, h, sizeof h);
+    s->id = hfi_strdup(s->e, id);
+    return s->id ? HF_OK : HF_ENOMEM;
+}
+
+static int start_fail(hf_engine *e, hf_session *s, cJSON *j, int rc, const char *msg)
+{
+    if (msg)
+        hfi_seterr(e, msg);
+    cJSON_Delete(j);
+    hf_session_free(s);
+    return rc;
+}
+
+int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
+                     const char *context_json, size_t len)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !e || !flow_id)
+        return e ? hfi_fail(e, HF_EMISUSE, "hf_session_start needs out, engine and flow id")
+                 : HF_EMISUSE;
+    hfi_flow *f = hfi_engine_find(e, flow_id);
+    if (!f) {
+        hfi_seterrf(e, "no flow '%.200s' is loaded", flow_id);
+        return HF_ENOTFOUND;
+    }
+    if (!context_json || len == 0) {
+        context_json = "{}";
+        len = 2;
+    }
+    if (len > e->opt.max_event)
+        return hfi_fail(e, HF_EINVAL, "the context is larger than max_event");
+    cJSON *j = parse(context_json, len);
+    if (!cJSON_IsObject(j))
+        return start_fail(e, NULL, j, HF_EINVAL, "the context must be a JSON object");
+    int64_t at = 0;
+    const cJSON *v = member(j, "at");
+    if (v && !seconds(v, &at))
+        return start_fail(e, NULL, j, HF_EINVAL, "context \"at\" must be unix seconds");
+    const cJSON *sid = member(j, "session");
+    if (sid && (!cJSON_IsString(sid) || !sid->valuestring[0] ||
+                strlen(sid->valuestring) > MAX_ID))
+        return start_fail(e, NULL, j, HF_EINVAL,
+                          "context \"session\" must be a string of 1 to 128 bytes");
+    const cJSON *prior = member(j, "prior_outcomes");
+    if (prior && !cJSON_IsArray(prior))
+        return start_fail(e, NULL, j, HF_EINVAL,
+                          "context \"prior_outcomes\" must be an array of outcome records");
+
+    hf_session *s = hfi_alloc(e, sizeof *s);
+    if (!s)
+        return start_fail(e, NULL, j, HF_ENOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
+    s->e = e;
+    s->next = e->sessions;
+    if (e->sessions)
+        e->sessions->prev = s;
+    e->sessions = s;
+    s->frames = hfi_alloc(e, sizeof *s->frames);
+    uint8_t *visits = hfi_alloc(e, f->nsteps);
+    if (!s->frames || !visits) {
+        hfi_free(e, visits, f->nsteps);
+        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
+    }
+    memset(visits, 0, f->nsteps);
+    s->capframes = 1;
+    s->depth = 1;
+    s->frames[0] = (hfi_frame){f, f->start, visits};
+    s->started_at = s->last_at = s->active_at = s->now = at;
+
+    /* the flow's context: everything but the engine's own members, in canonical form */
+    cJSON *ctx = cJSON_Duplicate(j, 1);
+    if (!ctx)
+        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
+    cJSON_DeleteItemFromObjectCaseSensitive(ctx, "at");
+    cJSON_DeleteItemFromObjectCaseSensitive(ctx, "session");
+    cJSON_DeleteItemFromObjectCaseSensitive(ctx, "prior_outcomes");
+    const cJSON *loc = member(ctx, "locale");
+    if (cJSON_IsString(loc) && !(s->locale = hfi_strdup(e, loc->valuestring))) {
+        cJSON_Delete(ctx);
+        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
+    }
+    hfi_buf_reset(&e->tmp);
+    bool ok = hfi_json_write(&e->tmp, ctx, 0);
+    cJSON_Delete(ctx);
+    if (!ok)
+        return start_fail(e, s, j, e->tmp.oom ? HF_ENOMEM : HF_EINVAL,
+                          e->tmp.oom ? "out of memory" : "the context is nested too deeply");
+    if (hfi_ctx_replace(s, e->tmp.p, e->tmp.len) != HF_OK ||
+        !(s->start_ctx = hfi_strndup(e, s->ctx, s->ctx_len)))
+        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
+    int rc = sid ? ((s->id = hfi_strdup(e, sid->valuestring)) ? HF_OK : HF_ENOMEM)
+                 : derive_id(s, s->ctx, s->ctx_len, at);
+    if (rc != HF_OK)
+        return start_fail(e, s, j, rc, "out of memory");
+
+    hfi_buf_reset(&e->ui);
+    if (prior && hfi_repeat_contact(s, prior, at))
+        hfi_escalate(s, "repeat_contact", NULL);
+    else
+        hfi_run_goto(s, (int)f->start);
+    cJSON_Delete(j);
+    end_event(e);
+    rc = hfi_output(s);
+    if (rc != HF_OK) {
+        hf_session_free(s);
+        return hfi_fail(e, rc, "out of memory");
+    }
+    *out = s;
+    return HF_OK;
+}
+
+/* ---- events -------------------------------------------------------------------------- */
+
+typedef enum { EV_CHOOSE, EV_INPUT, EV_RESULT, EV_INTENT, EV_EVENT, EV_TICK, EV_N } ev_type;
+
+static const struct {
+    const char *name;
+    const char *members[6];
+} ev_shapes[EV_N] = {
+    {"choose", {"option", NULL}},
+    {"input", {"value", NULL}},
+    {"result", {"action", "ok", "data", "error", NULL}},
+    {"intent", {"name", NULL}},
+    {"event", {"name", "data", NULL}},
+    {"tick", {NULL}},
+};
+
+typedef struct rejection {
+    int rc;
+    const char *code;
+    char message[256];
+} rejection;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static int reject(rejection *r, int rc, const char *code, const char *fmt, ...)
+{
+    r->rc = rc;
+    r->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Builds the reply to a rejected event: the unchanged output plus "error". */
+static int rejected(hf_session *s, rejection *r, const char **reply, size_t *reply_len)
+{
+    hf_engine *e = s->e;
+    hfi_seterr(e, r->message);
+    hfi_buf *b = &e->scratch;
+    hfi_buf_reset(b);
+    hfi_buf_add(b, s->out, s->out_len - 1);
+    hfi_buf_adds(b, ",\"error\":{\"code\":\"");
+    hfi_buf_adds(b, r->code);
+    hfi_buf_adds(b, "\",\"message\":");
+    hfi_buf_add_jstrz(b, r->message);
+    hfi_buf_adds(b, "}}");
+    if (reply)
+        *reply = b->oom ? s->out : b->p;
+    if (reply_len)
+        *reply_len = b->oom ? s->out_len : b->len;
+    return r->rc;
+}
+
+/* What a checked event asks for, before anything changes. */
+typedef struct event {
+    ev_type type;
+    int64_t at;
+    const cJSON *j;
+    int choice;         /* EV_CHOOSE: index */
+    hfi_buf *value;     /* EV_INPUT: the typed value as JSON, or NULL if invalid */
+    const char *invalid;
+    const char *raw;    /* EV_INPUT: what was typed, as JSON */
+    const hfi_intent *override;
+    const char *intent;
+    int back_to;        /* EV_INTENT back: history index */
+} event;
+
+static int check_shape(const cJSON *j, event *ev, rejection *r)
+{
+    if (!cJSON_IsObject(j))
+        return reject(r, HF_EINVAL, "bad_event", "an event must be a JSON object");
+    const cJSON *type = member(j, "type");
+    if (!cJSON_IsString(type))
+        return reject(r, HF_EINVAL, "bad_event", "an event needs a \"type\" string");
+    int t = 0;
+    while (t < EV_N && strcmp(ev_shapes[t].name, type->valuestring) != 0)
+        t++;
+    if (t == EV_N)
+        return reject(r, HF_EINVAL, "bad_event", "unknown event type \"%.100s\"",
+                      type->valuestring);
+    ev->type = (ev_type)t;
+    for (const cJSON *c = j->child; c; c = c->next) {
+        bool known = strcmp(c->string, "type") == 0 || strcmp(c->string, "at") == 0;
+        for (int k = 0; !known && ev_shapes[t].members[k]; k++)
+            known = strcmp(c->string, ev_shapes[t].members[k]) == 0;
+        if (!known)
+            return reject(r, HF_EINVAL, "bad_event", "unknown member \"%.100s\"", c->string);
+    }
+    return HF_OK;
+}
+
+static const hfi_intent *find_override(hf_session *s, const char *name)
+{
+    for (uint32_t d = s->depth; d > 0; d--) {
+        const hfi_flow *f = s->frames[d - 1].flow;
+        for (uint32_t i = 0; i < f->non; i++)
+            if (strcmp(f->on[i].name, name) == 0)
+                return &f->on[i];
+    }
+    return NULL;
+}
+
+/* The history index `back` returns to, or -1. The newest entry is the current step. */
+static int back_target(hf_session *s)
+{
+    int i = (int)s->nhist - 1;
+    if (i < 0)
+        return -1;
+    for (i--; i >= 0; i--) {
+        uint32_t depth = s->hist[i] >> 24;
+        if (depth == s->depth)
+            return i;
+        if (depth < s->depth)
+            return -1;
+    }
+    return -1;
+}
+
+/* Checks that the event fits the session as it is now. */
+static int check_fit(hf_session *s, event *ev, rejection *r)
+{
+    hf_engine *e = s->e;
+    const cJSON *j = ev->j;
+    const hfi_step *st = hfi_cur(s);
+    switch (ev->type) {
+    case EV_TICK:
+        return HF_OK;
+    case EV_CHOOSE: {
+        const cJSON *opt = member(j, "option");
+        if (!cJSON_IsString(opt))
+            return reject(r, HF_EINVAL, "bad_event", "choose needs an \"option\" string");
+        if (s->expect != HFI_EXP_CHOICE)
+            return reject(r, HF_EREJECTED, "unexpected", "not waiting for a choice");
+        for (uint32_t i = 0; i < st->nchoices; i++)
+            if (strcmp(st->choices[i].id, opt->valuestring) == 0) {
+                ev->choice = (int)i;
+                return HF_OK;
+            }
+        return reject(r, HF_EREJECTED, "unknown_option", "no option \"%.100s\" here",
+                      opt->valuestring);
+    }
+    case EV_INPUT: {
+        const cJSON *v = member(j, "value");
+        if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+            return reject(r, HF_EINVAL, "bad_event", "input needs a \"value\" string");
+        if (s->expect != HFI_EXP_INPUT)
+            return reject(r, HF_EREJECTED, "unexpected", "not waiting for an input");
+        hfi_buf_reset(&e->scratch);
+        ev->value = &e->scratch;
+        if (cJSON_IsString(v))
+            ev->invalid = hfi_input_parse(st->input, v->valuestring, strlen(v->valuestring),
+                                          false, 0, ev->value);
+        else
+            ev->invalid = hfi_input_parse(st->input, NULL, 0, true, v->valuedouble, ev->value);
+        if (ev->value->oom)
+            return reject(r, HF_ENOMEM, "bad_event", "out of memory");
+        return HF_OK;
+    }
+    case EV_RESULT: {
+        const cJSON *id = member(j, "action"), *ok = member(j, "ok"), *err = member(j, "error");
+        if (!cJSON_IsString(id) || !cJSON_IsBool(ok))
+            return reject(r, HF_EINVAL, "bad_event",
+                          "result needs \"action\" (the action id) and \"ok\" (true/false)"
+                          );
+        if (err && !cJSON_IsString(err))
+            return reject(r, HF_EINVAL, "bad_event", "result \"error\" must be a string"
+                          );
+        if (cJSON_IsTrue(ok) && err)
+            return reject(r, HF_EINVAL, "bad_event", "a result with ok: true has no error"
+                          );
+        if (cJSON_IsFalse(ok) && member(j, "data"))
+            return reject(r, HF_EINVAL, "bad_event", "a result with ok: false has no data"
+                          );
+        if (s->expect != HFI_EXP_RESULT)
+            return reject(r, HF_EREJECTED, "unexpected", "no action is pending");
+        char want[24];
+        snprintf(want, sizeof want, "a%u", (unsigned)s->action_seq);
+        if (strcmp(want, id->valuestring) != 0)
+            return reject(r, HF_EREJECTED, "stale_action",
+                          "action \"%.100s\" is not the pending one", id->valuestring);
+        return HF_OK;
+    }
+    case EV_INTENT: {
+        const cJSON *name = member(j, "name");
+        if (!cJSON_IsString(name))
+            return reject(r, HF_EINVAL, "bad_event", "intent needs a \"name\" string");
+        if (s->status != HF_STATUS_WAITING)
+            return reject(r, HF_EREJECTED, "unexpected",
+                          "intents are taken only while waiting for the customer");
+        ev->intent = name->valuestring;
+        ev->override = find_override(s, ev->intent);
+        if (ev->override) {
+            if (ev->override->target == HFI_NONE)
+                return reject(r, HF_EREJECTED, "unknown_intent",
+                              "the intent \"%.100s\" is turned off in this flow", ev->intent);
+            return HF_OK;
+        }
+        if (strcmp(ev->intent, "back") == 0) {
+            ev->back_to = back_target(s);
+            if (ev->back_to < 0)
+                return reject(r, HF_EREJECTED, "unexpected", "there is no step to go back to"
+                              );
+            return HF_OK;
+        }
+        if (strcmp(ev->intent, "human") && strcmp(ev->intent, "cancel") &&
+            strcmp(ev->intent, "restart"))
+            return reject(r, HF_EREJECTED, "unknown_intent", "unknown intent \"%.100s\"",
+                          ev->intent);
+        return HF_OK;
+    }
+    case EV_EVENT: {
+        const cJSON *name = member(j, "name");
+        if (!cJSON_IsString(name))
+            return reject(r, HF_EINVAL, "bad_event", "event needs a \"name\" string");
+        if (s->expect != HFI_EXP_EVENT)
+            return reject(r, HF_EREJECTED, "unexpected", "not waiting for a host event");
+        if (!st->event || strcmp(st->event, name->valuestring) != 0)
+            return reject(r, HF_EREJECTED, "unknown_event", "not waiting for \"%.100s\"",
+                          name->valuestring);
+        return HF_OK;
+    }
+    default:
+        return reject(r, HF_EINVAL, "bad_event", "unknown event");
+    }
+}
+
+/* Writes a cJSON value as JSON into e->tmp-free scratch; NULL on failure. */
+static char *to_json(hf_engine *e, const cJSON *j, size_t *len)
+{
+    hfi_buf b;
+    hfi_buf_init(&b, e);
+    if (!j)
+        hfi_buf_adds(&b, "null");
+    else if (!hfi_json_write(&b, j, 0)) {
+        hfi_buf_free(&b);
+        return NULL;
+    }
+    char *d = hfi_buf_dup(&b, len);
+    hfi_buf_free(&b);
+    return d;
+}
+
+static void handle_input(hf_session *s, event *ev)
+{
+    hf_engine *e = s->e;
+    const hfi_step *st = hfi_cur(s);
+    const hfi_flow *f = hfi_top(s)->flow;
+    const cJSON *raw = member(ev->j, "value");
+    size_t rawn = 0;
+    char *rawj = to_json(e, raw, &rawn);
+    char *value = hfi_strndup(e, ev->value->p ? ev->value->p : "", ev->value->len);
+    size_t vlen = ev->value->len;
+    hfi_buf msg;
+    hfi_buf_init(&msg, e);
+    if (!rawj || !value) {
+        hfi_escalate(s, "flow_error", "out of memory");
+        goto done;
+    }
+    if (ev->invalid) {
+        hfi_buf_add_jstrz(&msg, ev->invalid);
+    } else if (st->validate != HFI_NONE) {
+        bool ok = false;
+        if (hfi_fn_validate(e, s, f, st->validate, value, vlen, &ok, &msg) != HF_OK) {
+            hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
+            goto done;
+        }
+        if (!ok && msg.len == 0)
+            hfi_buf_add_jstrz(&msg, "That doesn't look right. Please try again.");
+        if (ok)
+            hfi_buf_reset(&msg);
+    }
+    if (msg.len) { /* invalid: record the attempt, then re-ask or give up */
+        hfi_path_answer(s, "input", rawj, rawn);
+        hfi_path_answer(s, "error", msg.p, msg.len);
+        uint32_t max = f->has_max_retries ? f->max_retries : e->opt.max_retries;
+        if (++s->retries > max) {
+            hfi_escalate(s, "input_failed", NULL);
+            goto done;
+        }
+        hfi_path_step(s, f, st); /* the re-ask is a new path entry for the step */
+        if (e->ui.len)
+            hfi_buf_addc(&e->ui, ',');
+        hfi_buf_adds(&e->ui, "{\"type\":\"error\",\"text\":");
+        hfi_buf_add(&e->ui, msg.p, msg.len);
+        hfi_buf_addc(&e->ui, '}');
+        hfi_emit_ask(s, st);
+        goto done;
+    }
+    hfi_path_answer(s, "input", value, vlen);
+    if (st->save && hfi_ctx_assign(e, s, f, st->save, value, vlen, HFI_NONE) != HF_OK) {
+        hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
+        goto done;
+    }
+    hfi_run_take(s, st->next, st->nnext);
+done:
+    hfi_buf_free(&msg);
+    if (rawj)
+        hfi_free(e, rawj, rawn + 1);
+    if (value)
+        hfi_free(e, value, vlen + 1);
+}
+
+static void handle_result(hf_session *s, event *ev)
+{
+    hf_engine *e = s->e;
+    const hfi_step *st = hfi_cur(s);
+    const hfi_flow *f = hfi_top(s)->flow;
+    bool ok = cJSON_IsTrue(member(ev->j, "ok"));
+    hfi_strfree(e, s->args);
+    s->args = NULL;
+    s->status = HF_STATUS_WAITING; /* no longer pending; whatever follows sets the status */
+    s->expect = HFI_EXP_NONE;
+    size_t n = 0, en = 0;
+    char *json, *errj = NULL;
+    hfi_buf b;
+    hfi_buf_init(&b, e);
+    if (ok) {
+        json = to_json(e, member(ev->j, "data"), &n);
+    } else {
+        const cJSON *err = member(ev->j, "error");
+        hfi_buf_add_jstrz(&b, cJSON_IsString(err) ? err->valuestring : "failed");
+        errj = hfi_buf_dup(&b, &en);
+        hfi_buf_reset(&b);
+        hfi_buf_adds(&b, "{\"error\":");
+        hfi_buf_adds(&b, errj ? errj : "\"failed\"");
+        hfi_buf_addc(&b, '}');
+        json = hfi_buf_dup(&b, &n);
+    }
+    hfi_buf_free(&b);
+    if (!json || (!ok && !errj)) {
+        if (json)
+            hfi_free(e, json, n + 1);
+        hfi_escalate(s, "flow_error", "action result unusable (out of memory or too deep)");
+        return;
+    }
+    if (ok)
+        hfi_path_answer(s, "result", json, n);
+    else
+        hfi_path_answer(s, "error", errj, en);
+    if (errj)
+        hfi_free(e, errj, en + 1);
+    if (st->save && hfi_ctx_assign(e, s, f, st->save, json, n, HFI_NONE) != HF_OK) {
+        hfi_free(e, json, n + 1);
+        hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
+        return;
+    }
+    hfi_free(e, json, n + 1);
+    if (ok)
+        hfi_run_take(s, st->next, st->nnext);
+    else if (st->on_error != HFI_NONE)
+        hfi_run_goto(s, st->on_error);
+    else
+        hfi_escalate(s, "action_failed", NULL);
+}
+
+static void handle_intent(hf_session *s, event *ev)
+{
+    hf_engine *e = s->e;
+    hfi_buf_reset(&e->tmp);
+    hfi_buf_add_jstrz(&e->tmp, ev->intent);
+    char *name = hfi_buf_dup(&e->tmp, NULL);
+    if (name) {
+        hfi_path_answer(s, "intent", name, strlen(name));
+        hfi_strfree(e, name);
+    }
+    if (ev->override) {
+        hfi_run_goto(s, ev->override->target);
+    } else if (strcmp(ev->intent, "human") == 0) {
+        hfi_escalate(s, "customer_requested", NULL);
+    } else if (strcmp(ev->intent, "cancel") == 0) {
+        hfi_path_close(s);
+        hfi_finish(s, HF_STATUS_CANCELLED);
+    } else if (strcmp(ev->intent, "restart") == 0) {
+        while (s->depth > 1) {
+            hfi_frame *fr = hfi_top(s);
+            hfi_free(e, fr->visits, fr->flow->nsteps);
+            s->depth--;
+        }
+        s->nhist = 0;
+        if (hfi_ctx_replace(s, s->start_ctx, strlen(s->start_ctx)) != HF_OK) {
+            hfi_escalate(s, "flow_error", "out of memory");
+            return;
+        }
+        hfi_run_goto(s, (int)s->frames[0].flow->start);
+    } else { /* back */
+        uint32_t target = s->hist[ev->back_to] & 0xFFFFFF;
+        s->nhist = (uint32_t)ev->back_to;
+        hfi_run_goto(s, (int)target);
+    }
+}
+
+static void handle_event(hf_session *s, event *ev)
+{
+    hf_engine *e = s->e;
+    const hfi_step *st = hfi_cur(s);
+    const hfi_flow *f = hfi_top(s)->flow;
+    const cJSON *name = member(ev->j, "name");
+    char *nj = to_json(e, name, NULL);
+    if (nj) {
+        hfi_path_answer(s, "event", nj, strlen(nj));
+        hfi_strfree(e, nj);
+    }
+    s->deadline = 0;
+    if (st->save) {
+        size_t n;
+        char *data = to_json(e, member(ev->j, "data"), &n);
+        int rc = data ? hfi_ctx_assign(e, s, f, st->save, data, n, HFI_NONE) : HF_ENOMEM;
+        if (data)
+            hfi_free(e, data, n + 1);
+        if (rc != HF_OK) {
+            hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
+            return;
+        }
+    }
+    hfi_run_take(s, st->next, st->nnext);
+}
+
+/* The wait's deadline has passed: the timeout moves on, at the deadline's time. */
+static void fire_timeout(hf_session *s)
+{
+    const hfi_step *st = hfi_cur(s);
+    int64_t when = s->deadline;
+    s->now = s->active_at = when;
+    s->deadline = 0;
+    hfi_path_answer(s, "timeout", "true", 4);
+    if (st->on_timeout != HFI_NONE)
+        hfi_run_goto(s, st->on_timeout);
+    else
+        hfi_run_take(s, st->next, st->nnext);
+}
+
+static void dispatch(hf_session *s, event *ev)
+{
+    switch (ev->type) {
+    case EV_CHOOSE: {
+        const hfi_choice *ch = &hfi_cur(s)->choices[ev->choice];
+        hf_engine *e = s->e;
+        hfi_buf_reset(&e->tmp);
+        hfi_buf_add_jstrz(&e->tmp, ch->id);
+        char *id = hfi_buf_dup(&e->tmp, NULL);
+        if (id) {
+            hfi_path_answer(s, "choice", id, strlen(id));
+            hfi_strfree(e, id);
+        }
+        hfi_run_take(s, &ch->to, 1);
+        break;
+    }
+    case EV_INPUT:
+        handle_input(s, ev);
+        break;
+    case EV_RESULT:
+        handle_result(s, ev);
+        break;
+    case EV_INTENT:
+        handle_intent(s, ev);
+        break;
+    case EV_EVENT:
+        handle_event(s, ev);
+        break;
+    default:
+        break;
+    }
+}
+
+int hf_session_send(hf_session *s, const char *event_json, size_t len, const char **reply,
+                    size_t *reply_len)
+{
+    if (reply)
+        *reply = NULL;
+    if (reply_len)
+        *reply_len = 0;
+    if (!s)
+        return HF_EMISUSE;
+    hf_engine *e = s->e;
+    rejection r = {0};
+    if (!event_json) {
+        reject(&r, HF_EINVAL, "bad_json", "no event given");
+        return rejected(s, &r, reply, reply_len);
+    }
+    if (s->status >= HF_STATUS_RESOLVED) {
+        reject(&r, HF_EFINISHED, "finished", "the session has ended (%s)",
+               hf_status_name(s->status));
+        return rejected(s, &r, reply, reply_len);
+    }
+    if (len > e->opt.max_event) {
+        reject(&r, HF_EINVAL, "too_large", "the event is larger than max_event");
+        return rejected(s, &r, reply, reply_len);
+    }
+    cJSON *j = parse(event_json, len);
+    if (!j) {
+        reject(&r, HF_EINVAL, "bad_json", "the event is not valid JSON");
+        return rejected(s, &r, reply, reply_len);
+    }
+    event ev = {0};
+    ev.j = j;
+    ev.at = s->last_at;
+    int rc = check_shape(j, &ev, &r);
+    const cJSON *at = rc == HF_OK ? member(j, "at") : NULL;
+    if (rc == HF_OK && at && !seconds(at, &ev.at))
+        rc = reject(&r, HF_EINVAL, "bad_event", "\"at\" must be unix seconds");
+    if (rc == HF_OK && ev.at < s->last_at)
+        rc = reject(&r, HF_EREJECTED, "time_backwards",
+                    "\"at\" is earlier than the previous event's");
+    if (rc == HF_OK)
+        rc = check_fit(s, &ev, &r);
+    if (rc != HF_OK) {
+        cJSON_Delete(j);
+        return rejected(s, &r, reply, reply_len);
+    }
+
+    /* the event fits: from here on the session moves */
+    hfi_buf_reset(&e->ui);
+    s->now = ev.at;
+    bool late = s->expect == HFI_EXP_EVENT && s->deadline && ev.at >= s->deadline;
+    if (late) {
+        fire_timeout(s);
+        s->now = ev.at;
+        /* an intent still applies if the step that follows takes one; anything else the
+         * timeout has overtaken */
+        if (ev.type == EV_INTENT && s->status == HF_STATUS_WAITING) {
+            rejection r2;
+            if (check_fit(s, &ev, &r2) == HF_OK)
+                dispatch(s, &ev);
+        }
+    } else if (ev.type == EV_TICK) {
+        if (s->status < HF_STATUS_RESOLVED && ev.at - s->active_at >= e->opt.idle_timeout) {
+            hfi_path_close(s);
+            hfi_finish(s, HF_STATUS_ABANDONED);
+        }
+    } else {
+        dispatch(s, &ev);
+    }
+    s->last_at = ev.at;
+    if (ev.type != EV_TICK)
+        s->active_at = ev.at;
+    cJSON_Delete(j);
+    end_event(e);
+    rc = hfi_output(s);
+    if (rc != HF_OK)
+        return rc;
+    if (reply)
+        *reply = s->out;
+    if (reply_len)
+        *reply_len = s->out_len;
+    return HF_OK;
+}
+
+const char *hf_session_output(const hf_session *s, size_t *len)
+{
+    if (len)
+        *len = s ? s->out_len : 0;
+    return s && s->out ? s->out : "";
+}
+
+int hf_session_status(const hf_session *s) { return s ? s->status : HF_EMISUSE; }
+
+int hf_session_outcome(hf_session *s, const char **json, size_t *len)
+{
+    if (json)
+        *json = NULL;
+    if (len)
+        *len = 0;
+    if (!s || !json)
+        return HF_EMISUSE;
+    hf_engine *e = s->e;
+    if (s->status < HF_STATUS_RESOLVED)
+        return hfi_fail(e, HF_EMISUSE, "the session has not finished");
+    if (!s->outcome) {
+        static const char *const outcomes[] = {"", "", "resolved", "escalated", "cancelled",
+                                               "abandoned", "failed"};
+        const hfi_flow *f = s->frames[0].flow;
+        hfi_buf b;
+        hfi_buf_init(&b, e);
+        hfi_buf_adds(&b, "{\"session\":");
+        hfi_buf_add_jstrz(&b, s->id);
+        hfi_buf_adds(&b, ",\"flow\":");
+        hfi_buf_add_jstrz(&b, f->id);
+        hfi_buf_adds(&b, ",\"version\":");
+        hfi_buf_add_i64(&b, f->version);
+        hfi_buf_adds(&b, ",\"outcome\":\"");
+        hfi_buf_adds(&b, outcomes[s->status]);
+        hfi_buf_addc(&b, '"');
+        if (s->reason) {
+            hfi_buf_adds(&b, ",\"reason\":");
+            hfi_buf_add_jstrz(&b, s->reason);
+        }
+        hfi_buf_adds(&b, ",\"step\":");
+        hfi_buf_add_jstrz(&b, hfi_cur(s)->id);
+        hfi_buf_adds(&b, ",\"steps\":");
+        hfi_buf_add_i64(&b, s->steps);
+        hfi_buf_adds(&b, ",\"started_at\":");
+        hfi_buf_add_i64(&b, s->started_at);
+        hfi_buf_adds(&b, ",\"finished_at\":");
+        hfi_buf_add_i64(&b, s->finished_at);
+        hfi_buf_adds(&b, ",\"duration\":");
+        hfi_buf_add_i64(&b, s->finished_at - s->started_at);
+        hfi_buf_addc(&b, '}');
+        s->outcome = hfi_buf_dup(&b, NULL);
+        hfi_buf_free(&b);
+        if (!s->outcome)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+    }
+    *json = s->outcome;
+    if (len)
+        *len = strlen(s->outcome);
+    return HF_OK;
+}
