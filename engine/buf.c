@@ -77,9 +77,15 @@ void hfi_buf_addc(hfi_buf *b, char c)
 
 void hfi_buf_add_i64(hfi_buf *b, int64_t v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-    hfi_buf_add(b, tmp, (size_t)n);
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    hfi_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
@@ -139,57 +145,76 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 void hfi_buf_add_jstr(hfi_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    if (!hfi_buf_reserve(b, n + 2))
+    if (n > (SIZE_MAX - 2) / 6 || !hfi_buf_reserve(b, n * 6 + 2))
         return;
-    hfi_buf_addc(b, '"');
+    char *o = b->p + b->len;
     const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, run = 0;
-    while (i < n) {
+    *o++ = '"';
+    for (size_t i = 0; i < n;) {
         unsigned c = u[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            *o++ = (char)c;
             i++;
-            run++;
-            continue;
-        }
-        hfi_buf_add(b, (const char *)u + i - run, run);
-        run = 0;
-        if (c >= 0x80) {
+        } else if (c >= 0x80) {
             size_t l = utf8_len(u + i, n - i);
             if (l) {
-                hfi_buf_add(b, (const char *)u + i, l);
+                memcpy(o, u + i, l);
+                o += l;
                 i += l;
-            } else {
-                hfi_buf_add(b, "\xEF\xBF\xBD", 3);
+            } else { /* invalid UTF-8 becomes U+FFFD */
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
                 i++;
             }
-            continue;
+        } else {
+            *o++ = '\\';
+            switch (c) {
+            case '"': *o++ = '"'; break;
+            case '\\': *o++ = '\\'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            default:
+                *o++ = 'u';
+                *o++ = '0';
+                *o++ = '0';
+                *o++ = hex[c >> 4];
+                *o++ = hex[c & 15];
+            }
+            i++;
         }
-        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-        size_t el = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            el = 6;
-        }
-        hfi_buf_add(b, esc, el);
-        i++;
     }
-    hfi_buf_add(b, (const char *)u + i - run, run);
-    hfi_buf_addc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = '\0';
 }
 
 void hfi_buf_add_jstrz(hfi_buf *b, const char *s) { hfi_buf_add_jstr(b, s, strlen(s)); }
+
+void hfi_buf_add_idz(hfi_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (!hfi_buf_reserve(b, n + 2))
+        return;
+    b->p[b->len] = '"';
+    memcpy(b->p + b->len + 1, s, n);
+    b->p[b->len + n + 1] = '"';
+    b->len += n + 2;
+    b->p[b->len] = '\0';
+}
+
+bool hfi_ident_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '.' || *s == '-' || *s == ':'))
+            return false;
+    return true;
+}
 
 char *hfi_buf_dup(hfi_buf *b, size_t *len)
 {

@@ -140,17 +140,16 @@ static int target(cc *c, int idx, const char *step, const char *field)
     return t;
 }
 
-static char *json_of(cc *c, int idx, const char *step, const char *field)
+/* The value at idx as JSON. Encoding may raise: it writes into the engine's scratch buffer,
+ * which nothing leaks from, and only the finished text is copied out. */
+static char *json_of(cc *c, int idx)
 {
-    hfi_buf b;
-    hfi_buf_init(&b, c->e);
-    hfi_json_encode(c->L, idx, &b, NULL);
-    char *s = hfi_buf_dup(&b, NULL);
-    hfi_buf_free(&b);
+    hfi_buf *b = &c->e->tmp;
+    hfi_buf_reset(b);
+    hfi_json_encode(c->L, idx, b, NULL);
+    char *s = hfi_buf_dup(b, NULL);
     if (!s)
         luaL_error(c->L, "not enough memory");
-    (void)step;
-    (void)field;
     return s;
 }
 
@@ -204,10 +203,18 @@ static void text_field(cc *c, int idx, const char *step, const char *field, hfi_
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         return;
-    case LUA_TSTRING:
+    case LUA_TSTRING: {
         t->kind = HFI_TEXT_LIT;
         t->s = dup(c, lua_tostring(L, idx));
+        hfi_buf b;
+        hfi_buf_init(&b, c->e);
+        hfi_buf_add_jstr(&b, t->s, lua_rawlen(L, idx));
+        t->json = hfi_buf_dup(&b, NULL);
+        hfi_buf_free(&b);
+        if (!t->json)
+            luaL_error(L, "not enough memory");
         return;
+    }
     case LUA_TFUNCTION:
         t->kind = HFI_TEXT_FN;
         t->ref = hfi_fn_ref(L, c->e, idx);
@@ -263,60 +270,46 @@ static const char *priority_field(cc *c, int idx, const char *step)
     return NULL;
 }
 
-/* A `set` table -> ref of an array {k1, v1, k2, v2, ...} sorted by key. */
-static int set_field(cc *c, int idx, const char *step)
+static int sort_sets(const void *a, const void *b)
+{
+    return strcmp(((const hfi_set *)a)->key, ((const hfi_set *)b)->key);
+}
+
+/* A `set` table -> the transition's sorted list of constant JSON values and functions. */
+static void set_field(cc *c, int idx, const char *step, hfi_trans *t)
 {
     lua_State *L = c->L;
     if (lua_isnil(L, idx))
-        return HFI_NONE;
+        return;
     if (lua_type(L, idx) != LUA_TTABLE || hfi_dsl_kind(L, idx)) {
         problem(c, step, "set must be a table of key = value or function");
-        return HFI_NONE;
+        return;
     }
-    lua_newtable(L); /* keys, to sort */
-    int keys = lua_gettop(L);
-    int n = 0;
+    uint32_t n = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
+        n++;
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
+    }
+    if (!n)
+        return;
+    t->set = zalloc(c, sizeof *t->set * n);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
             problem(c, step, "set keys must be names");
-            continue;
+        } else {
+            hfi_set *e = &t->set[t->nset++];
+            e->key = dup(c, lua_tostring(L, -2));
+            e->fn = HFI_NONE;
+            if (lua_type(L, -1) == LUA_TFUNCTION)
+                e->fn = hfi_fn_ref(L, c->e, -1);
+            else
+                e->json = json_of(c, lua_gettop(L)); /* raises on non-data */
         }
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, keys, ++n);
+        lua_pop(L, 1);
     }
-    /* insertion sort: sets are small */
-    for (int i = 2; i <= n; i++)
-        for (int j = i; j > 1; j--) {
-            lua_rawgeti(L, keys, j - 1);
-            lua_rawgeti(L, keys, j);
-            bool swap = strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) > 0;
-            if (swap) {
-                lua_rawseti(L, keys, j - 1);
-                lua_rawseti(L, keys, j);
-            } else {
-                lua_pop(L, 2);
-                break;
-            }
-        }
-    lua_createtable(L, 2 * n, 0);
-    for (int i = 1; i <= n; i++) {
-        lua_rawgeti(L, keys, i);
-        lua_pushvalue(L, -1);
-        lua_rawget(L, idx);
-        if (lua_type(L, -1) != LUA_TFUNCTION) {
-            hfi_buf b;
-            hfi_buf_init(&b, c->e);
-            hfi_json_encode(L, -1, &b, NULL); /* raises on non-data */
-            hfi_buf_free(&b);
-        }
-        lua_rawseti(L, -3, 2 * i);
-        lua_rawseti(L, -2, 2 * i - 1);
-    }
-    int ref = hfi_fn_ref(L, c->e, -1);
-    lua_pop(L, 2);
-    return ref;
+    qsort(t->set, t->nset, sizeof *t->set, sort_sets);
 }
 
 /* Reads go / next / set of the step at idx into st->next. */
@@ -334,7 +327,7 @@ static void transitions(cc *c, int idx, hfi_step *st, bool required)
         st->nnext = 1;
         st->next[0].when = HFI_NONE;
         st->next[0].go = target(c, go != LUA_TNIL ? at - 2 : at - 1, st->id, "go");
-        st->next[0].set = set_field(c, at, st->id);
+        set_field(c, at, st->id, &st->next[0]);
     } else if (next == LUA_TTABLE) {
         if (set != LUA_TNIL)
             problem(c, st->id, "set belongs on each next branch");
@@ -345,7 +338,7 @@ static void transitions(cc *c, int idx, hfi_step *st, bool required)
         st->nnext = (uint32_t)n;
         for (lua_Integer i = 1; i <= n; i++) {
             hfi_trans *t = &st->next[i - 1];
-            t->when = t->set = HFI_NONE;
+            t->when = HFI_NONE;
             t->go = HFI_NONE;
             lua_rawgeti(L, at - 1, i);
             int br = lua_gettop(L);
@@ -366,7 +359,7 @@ static void transitions(cc *c, int idx, hfi_step *st, bool required)
             lua_getfield(L, br, "go");
             t->go = target(c, lua_gettop(L), st->id, "go");
             lua_getfield(L, br, "set");
-            t->set = set_field(c, lua_gettop(L), st->id);
+            set_field(c, lua_gettop(L), st->id, t);
             lua_pop(L, 4);
         }
     } else if (next != LUA_TNIL) {
@@ -392,7 +385,7 @@ static void choices(cc *c, int idx, hfi_step *st)
     st->nchoices = (uint32_t)n;
     for (lua_Integer i = 1; i <= n; i++) {
         hfi_choice *ch = &st->choices[i - 1];
-        ch->to.when = ch->to.set = HFI_NONE;
+        ch->to.when = HFI_NONE;
         ch->to.go = HFI_NONE;
         lua_rawgeti(L, idx, i);
         int t = lua_gettop(L);
@@ -409,6 +402,9 @@ static void choices(cc *c, int idx, hfi_step *st)
         ch->id = string_field(c, -1, st->id, "choice id");
         if (!ch->id)
             problem(c, st->id, "choice %d needs an id", (int)i);
+        else if (!hfi_ident_ok(ch->id))
+            problem(c, st->id, "choice id '%s' may hold only letters, digits and _ . - :",
+                    ch->id);
         for (lua_Integer j = 0; ch->id && j < i - 1; j++)
             if (st->choices[j].id && strcmp(st->choices[j].id, ch->id) == 0)
                 problem(c, st->id, "two choices have the id '%s'", ch->id);
@@ -420,11 +416,14 @@ static void choices(cc *c, int idx, hfi_step *st)
         lua_getfield(L, t, "set");
         if (!lua_isnil(L, -2)) {
             ch->to.go = target(c, lua_gettop(L) - 1, st->id, "choice go");
-            ch->to.set = set_field(c, lua_gettop(L), st->id);
+            set_field(c, lua_gettop(L), st->id, &ch->to);
         } else if (st->nnext == 1 && st->next[0].when == HFI_NONE) {
-            ch->to = st->next[0];
+            ch->to.go = st->next[0].go;
             if (!lua_isnil(L, -1))
-                ch->to.set = set_field(c, lua_gettop(L), st->id);
+                set_field(c, lua_gettop(L), st->id, &ch->to);
+            else if (st->next[0].nset)
+                problem(c, st->id, "choice '%s' takes the step's go: give it its own set too",
+                        ch->id ? ch->id : "?");
         } else {
             problem(c, st->id, "choice '%s' has no go (and the step has no go)",
                     ch->id ? ch->id : "?");
@@ -467,7 +466,7 @@ static void components(cc *c, int idx, hfi_step *st)
     if (dynamic)
         st->components_fn = hfi_fn_ref(L, c->e, idx);
     else if (!c->nerr)
-        st->components_json = json_of(c, idx, st->id, "components");
+        st->components_json = json_of(c, idx);
 }
 
 static const char *const say_fields[] = {"text", "components", "choices", "go", "next", "set",
@@ -545,6 +544,9 @@ static void compile_step(cc *c, int idx, hfi_step *st)
         st->call = string_field(c, lua_gettop(L), st->id, "call");
         if (!st->call)
             problem(c, st->id, "action step needs call = \"action.name\"");
+        else if (!hfi_ident_ok(st->call))
+            problem(c, st->id, "action name '%s' may hold only letters, digits and _ . - :",
+                    st->call);
         lua_getfield(L, idx, "args");
         if (lua_type(L, -1) == LUA_TTABLE)
             st->args = hfi_fn_ref(L, c->e, -1);
@@ -576,6 +578,9 @@ static void compile_step(cc *c, int idx, hfi_step *st)
         transitions(c, idx, st, true);
         lua_getfield(L, idx, "event");
         st->event = string_field(c, lua_gettop(L), st->id, "event");
+        if (st->event && !hfi_ident_ok(st->event))
+            problem(c, st->id, "event name '%s' may hold only letters, digits and _ . - :",
+                    st->event);
         lua_getfield(L, idx, "save");
         st->save = string_field(c, lua_gettop(L), st->id, "save");
         lua_getfield(L, idx, "timeout");
@@ -773,8 +778,9 @@ static void compile_on(cc *c, int idx)
 static void check_graph(cc *c)
 {
     hfi_flow *f = c->f;
-    uint8_t *seen = zalloc(c, f->nsteps);
-    int *todo = zalloc(c, sizeof *todo * f->nsteps);
+    /* one block: a second allocation failing would leak the first */
+    int *todo = zalloc(c, (sizeof *todo + 1) * f->nsteps);
+    uint8_t *seen = (uint8_t *)(todo + f->nsteps);
     int n = 0;
 #define PUSH(i)                                                                               \
     do {                                                                                      \
@@ -807,7 +813,6 @@ static void check_graph(cc *c)
     }
     if (!has_end)
         problem(c, NULL, "no path reaches a resolved or escalate step: the flow never ends");
-    hfi_sfree(c->e, seen);
     hfi_sfree(c->e, todo);
 }
 
@@ -837,6 +842,11 @@ static void compile_steps(cc *c, int idx)
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING) {
             problem(c, NULL, "steps must be named: steps = { name = say { ... }, ... }");
+            continue;
+        }
+        if (!hfi_ident_ok(lua_tostring(L, -1))) {
+            problem(c, NULL, "step id '%s' may hold only letters, digits and _ . - :",
+                    lua_tostring(L, -1));
             continue;
         }
         c->ids[f->nsteps++] = lua_tostring(L, -1); /* anchored by the steps table */
@@ -890,6 +900,10 @@ static int compile_body(lua_State *L)
     hfi_flow *f = c->f;
     lua_getfield(L, fl, "id");
     f->id = dup(c, lua_tostring(L, -1));
+    if (!hfi_ident_ok(f->id)) {
+        problem(c, NULL, "the flow id may hold only letters, digits and _ . - :");
+        return 0;
+    }
     lua_getfield(L, fl, "spec");
     int sp = lua_gettop(L);
     static const char *const fields[] = {"version", "title", "triggers", "start", "steps",

@@ -105,6 +105,8 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
     hfi_buf_init(&e->ui, e);
     hfi_buf_init(&e->out, e);
     hfi_buf_init(&e->tmp, e);
+    e->doc.e = e;
+    hfi_buf_init(&e->doc.strings, e);
     if (hfi_sandbox_open(e) != HF_OK) {
         hf_engine_free(e);
         return HF_ENOMEM;
@@ -113,7 +115,20 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
     return HF_OK;
 }
 
-static void free_text(hf_engine *e, hfi_text *t) { hfi_strfree(e, t->s); }
+static void free_text(hf_engine *e, hfi_text *t)
+{
+    hfi_strfree(e, t->s);
+    hfi_strfree(e, t->json);
+}
+
+static void free_trans(hf_engine *e, hfi_trans *t)
+{
+    for (uint32_t i = 0; t->set && i < t->nset; i++) {
+        hfi_strfree(e, t->set[i].key);
+        hfi_strfree(e, t->set[i].json);
+    }
+    hfi_sfree(e, t->set);
+}
 
 void hfi_flow_free(hf_engine *e, hfi_flow *f)
 {
@@ -127,7 +142,10 @@ void hfi_flow_free(hf_engine *e, hfi_flow *f)
         for (uint32_t k = 0; st->choices && k < st->nchoices; k++) {
             hfi_strfree(e, st->choices[k].id);
             free_text(e, &st->choices[k].label);
+            free_trans(e, &st->choices[k].to);
         }
+        for (uint32_t k = 0; st->next && k < st->nnext; k++)
+            free_trans(e, &st->next[k]);
         hfi_sfree(e, st->choices);
         hfi_sfree(e, st->next);
         hfi_strfree(e, st->save);
@@ -177,6 +195,7 @@ void hf_engine_free(hf_engine *e)
     hfi_buf_free(&e->ui);
     hfi_buf_free(&e->out);
     hfi_buf_free(&e->tmp);
+    hfi_jdoc_free(&e->doc);
     if (e->opt.alloc)
         e->opt.alloc(e->opt.alloc_ud, e, sizeof *e, 0);
     else
@@ -237,8 +256,11 @@ int hf_engine_load_string(hf_engine *e, const char *source, size_t len, const ch
         return HF_EMISUSE;
     if (!source)
         return hfi_fail(e, HF_EINVAL, "no source given");
-    if (len >= 4 && memcmp(source, LUA_SIGNATURE, 4) == 0)
-        return hfi_fail(e, HF_ESYNTAX, "binary chunks are not accepted: load flow source");
+    if (len >= 4 && memcmp(source, LUA_SIGNATURE, 4) == 0) {
+        hfi_seterrf(e, "%s: binary chunks are not accepted: load flow source",
+                    name ? name : "flow");
+        return HF_ESYNTAX;
+    }
     hfi_flow *f;
     int rc = hfi_compile(e, source, len, name, &f);
     if (rc != HF_OK)

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "internal.h"
 
 static const char *const default_text = "I'll pass you to someone who can help.";
@@ -23,11 +21,84 @@ void hfi_finish(hf_session *s, int status)
     s->args = NULL;
 }
 
+/* The answer that left a path entry, in words. */
+static void answer_words(hfi_jdoc *d, int entry, hfi_buf *w)
+{
+    static const struct {
+        const char *key, *words;
+    } kinds[] = {{"choice", "chose"},   {"input", "entered"},  {"error", "failed:"},
+                 {"event", "got"},      {"intent", "asked to"}, {"timeout", "timed out"},
+                 {"result", NULL}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        int v = hfi_jget(d, entry, kinds[k].key);
+        if (v < 0 || !kinds[k].words)
+            continue;
+        hfi_buf_adds(w, " (");
+        hfi_buf_adds(w, kinds[k].words);
+        if (hfi_jtype(d, v) == HFI_J_STRING) {
+            size_t n;
+            const char *s = hfi_jstr(d, v, &n);
+            hfi_buf_addc(w, ' ');
+            hfi_buf_add(w, s ? s : "", s ? (n > 80 ? 80 : n) : 0);
+        } else if (hfi_jtype(d, v) == HFI_J_NUMBER) {
+            hfi_buf_addc(w, ' ');
+            hfi_buf_add_num(w, d->nodes[v].num);
+        }
+        hfi_buf_addc(w, ')');
+    }
+}
+
+/* The agent's one-paragraph summary when the flow gives none: where the customer went, what
+ * they answered, and why they are being handed over. */
+static void default_summary(hf_session *s, const char *reason, hfi_buf *out)
+{
+    hf_engine *e = s->e;
+    const hfi_flow *top = s->frames[0].flow;
+    hfi_buf w;
+    hfi_buf_init(&w, e);
+    hfi_buf_adds(&w, "Customer came for \"");
+    hfi_buf_adds(&w, top->title ? top->title : top->id);
+    hfi_buf_adds(&w, "\".");
+    hfi_jdoc d = {.e = e};
+    hfi_buf_init(&d.strings, e);
+    hfi_buf_reset(&e->tmp);
+    hfi_buf_addc(&e->tmp, '[');
+    if (s->path)
+        hfi_buf_add(&e->tmp, s->path, s->path_len);
+    hfi_buf_addc(&e->tmp, ']');
+    if (!e->tmp.oom && hfi_jparse(&d, e->tmp.p, e->tmp.len) == HF_OK && d.nodes[0].count) {
+        hfi_buf_adds(&w, " Steps: ");
+        for (int en = d.nodes[0].child; en >= 0; en = d.nodes[en].next) {
+            if (en != d.nodes[0].child)
+                hfi_buf_adds(&w, " > ");
+            const char *step = hfi_jstr(&d, hfi_jget(&d, en, "step"), NULL);
+            hfi_buf_adds(&w, step ? step : "?");
+            answer_words(&d, en, &w);
+        }
+        hfi_buf_addc(&w, '.');
+    }
+    hfi_jdoc_free(&d);
+    hfi_buf_adds(&w, " Handed over: ");
+    hfi_buf_adds(&w, reason);
+    hfi_buf_addc(&w, '.');
+    hfi_buf_add_jstr(out, w.p ? w.p : "", w.len);
+    if (w.oom)
+        out->oom = true;
+    hfi_buf_free(&w);
+}
+
 static void build(hf_session *s, const char *reason, const char *skills, const char *priority,
                   const char *summary, size_t summary_len, const char *detail)
 {
     hf_engine *e = s->e;
     hfi_path_close(s);
+    hfi_buf sum;
+    hfi_buf_init(&sum, e);
+    if (!summary) {
+        default_summary(s, reason, &sum);
+        summary = sum.p;
+        summary_len = sum.len;
+    }
     hfi_buf *b = &e->tmp;
     hfi_buf_reset(b);
     hfi_buf_adds(b, "{\"reason\":");
@@ -45,16 +116,17 @@ static void build(hf_session *s, const char *reason, const char *skills, const c
     if (s->path)
         hfi_buf_add(b, s->path, s->path_len);
     hfi_buf_addc(b, ']');
-    if (summary) {
-        hfi_buf_adds(b, ",\"summary\":");
-        hfi_buf_add(b, summary, summary_len);
-    }
+    hfi_buf_adds(b, ",\"summary\":");
+    hfi_buf_add(b, summary ? summary : "\"\"", summary ? summary_len : 2);
     if (detail && *detail) {
         hfi_buf_adds(b, ",\"error\":");
         hfi_buf_add_jstrz(b, detail);
     }
     hfi_buf_addc(b, '}');
     char *esc = hfi_buf_dup(b, NULL);
+    if (sum.oom)
+        hfi_strfree(e, esc), esc = NULL;
+    hfi_buf_free(&sum);
     s->reason = reason;
     if (!esc) {
         hfi_finish(s, HF_STATUS_FAILED);
@@ -114,7 +186,7 @@ void hfi_escalate_step(hf_session *s, const hfi_step *st)
     if (st->summary != HFI_NONE) {
         hfi_buf sb;
         hfi_buf_init(&sb, e);
-        hfi_text t = {HFI_TEXT_FN, NULL, st->summary};
+        hfi_text t = {.kind = HFI_TEXT_FN, .ref = st->summary};
         if (hfi_fn_text(e, s, f, &t, &sb) == HF_OK)
             summary = hfi_buf_dup(&sb, &summary_len);
         else
@@ -126,25 +198,22 @@ void hfi_escalate_step(hf_session *s, const hfi_step *st)
         hfi_free(e, summary, summary_len + 1);
 }
 
-bool hfi_repeat_contact(hf_session *s, const cJSON *prior, int64_t at)
+bool hfi_repeat_contact(hf_session *s, hfi_jdoc *d, int prior, int64_t at)
 {
     const hfi_flow *f = s->frames[0].flow;
     uint32_t need = f->repeat_failures ? f->repeat_failures : s->e->opt.repeat_failures;
     int64_t within = f->repeat_within ? f->repeat_within : s->e->opt.repeat_within;
     uint32_t count = 0;
-    const cJSON *r;
-    cJSON_ArrayForEach(r, prior)
-    {
-        const cJSON *flow = cJSON_GetObjectItemCaseSensitive(r, "flow");
-        const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(r, "outcome");
-        const cJSON *when = cJSON_GetObjectItemCaseSensitive(r, "finished_at");
-        if (!cJSON_IsNumber(when))
-            when = cJSON_GetObjectItemCaseSensitive(r, "at");
-        if (!cJSON_IsString(flow) || strcmp(flow->valuestring, f->id) != 0 ||
-            !cJSON_IsString(outcome) || strcmp(outcome->valuestring, "resolved") == 0 ||
-            !cJSON_IsNumber(when) || !isfinite(when->valuedouble))
+    for (int r = d->nodes[prior].child; r >= 0; r = d->nodes[r].next) {
+        const char *flow = hfi_jstr(d, hfi_jget(d, r, "flow"), NULL);
+        const char *outcome = hfi_jstr(d, hfi_jget(d, r, "outcome"), NULL);
+        int when = hfi_jget(d, r, "finished_at");
+        if (hfi_jtype(d, when) != HFI_J_NUMBER)
+            when = hfi_jget(d, r, "at");
+        if (!flow || strcmp(flow, f->id) != 0 || !outcome || strcmp(outcome, "resolved") == 0 ||
+            hfi_jtype(d, when) != HFI_J_NUMBER || !isfinite(d->nodes[when].num))
             continue;
-        double age = (double)at - when->valuedouble;
+        double age = (double)at - d->nodes[when].num;
         if (age >= 0 && age <= (double)within)
             count++;
     }

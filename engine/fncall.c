@@ -3,9 +3,10 @@
  * components, validators and context updates. Each runs in one protected call under the
  * budget; afterwards the flow's upvalues are put back (freeze.c), so nothing survives a call.
  *
- * Flow functions see the session's context as a Lua table decoded from its JSON once per event
- * (the "view"). It is a copy: changes a function makes to it are not kept. `save` and `set`
- * change the context by decoding it afresh, assigning, and encoding it back.
+ * Flow functions see the session's context through a read-only view of its JSON (ctxview.c),
+ * made once per change of the context and reused until the next. `save` and `set` change the
+ * context's JSON text directly (json.c keeps it canonical), so moving a session on needs no
+ * Lua at all unless a flow function has to run.
  */
 #include <string.h>
 
@@ -13,7 +14,7 @@
 
 #include "internal.h"
 
-enum { OP_GUARD, OP_TEXT, OP_JSON, OP_VALIDATE, OP_ASSIGN };
+enum { OP_GUARD, OP_TEXT, OP_JSON, OP_VALIDATE };
 
 typedef struct call {
     hf_engine *e;
@@ -25,8 +26,6 @@ typedef struct call {
     bool *flag;
     const char *value; /* JSON */
     size_t vlen;
-    const char *key;
-    int set_ref;
 } call;
 
 static void push_fn(lua_State *L, hf_engine *e, int ref)
@@ -43,7 +42,7 @@ static void push_view(lua_State *L, hf_engine *e, hf_session *s)
         lua_rawgeti(L, -1, 0);
     } else {
         e->view_of = NULL;
-        hfi_json_push(L, s->ctx, s->ctx_len);
+        hfi_view_push(L, s->ctx, s->ctx_len);
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, 0);
         e->view_of = s;
@@ -66,24 +65,6 @@ static void text_result(lua_State *L, call *c, int idx)
         luaL_error(L, "a text function must return a string or t\"key\", not a %s",
                    luaL_typename(L, idx));
     }
-}
-
-/* The set list at ref, {k1, v1, ...}, assigned into the table at t. */
-static void apply_set(lua_State *L, call *c, int t)
-{
-    push_fn(L, c->e, c->set_ref);
-    int list = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
-    for (lua_Integer i = 1; i < n; i += 2) {
-        lua_rawgeti(L, list, i);
-        lua_rawgeti(L, list, i + 1);
-        if (lua_isfunction(L, -1)) {
-            push_view(L, c->e, c->s);
-            hfi_budget_call(c->e, 1, 1);
-        }
-        lua_rawset(L, t);
-    }
-    lua_pop(L, 1);
 }
 
 static int body(lua_State *L)
@@ -123,28 +104,6 @@ static int body(lua_State *L)
         else if (!*c->flag && hfi_dsl_tkey(L, -1))
             text_result(L, c, lua_gettop(L));
         break;
-    case OP_ASSIGN: {
-        hfi_json_push(L, c->s->ctx, c->s->ctx_len);
-        int t = lua_gettop(L);
-        if (c->key) {
-            lua_pushstring(L, c->key);
-            if (c->value)
-                hfi_json_push(L, c->value, c->vlen);
-            else
-                lua_pushnil(L);
-            lua_rawset(L, t);
-        }
-        if (c->set_ref != HFI_NONE)
-            apply_set(L, c, t);
-        hfi_json_encode(L, t, c->b, &o);
-        lua_getfield(L, t, "locale");
-        char *loc = lua_type(L, -1) == LUA_TSTRING ? hfi_strdup(e, lua_tostring(L, -1)) : NULL;
-        if (lua_type(L, -1) == LUA_TSTRING && !loc)
-            return luaL_error(L, "not enough memory");
-        hfi_strfree(e, c->s->locale);
-        c->s->locale = loc;
-        break;
-    }
     }
     return 0;
 }
@@ -171,7 +130,7 @@ int hfi_fn_guard(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, bool *
 int hfi_fn_text(hf_engine *e, hf_session *s, const hfi_flow *f, const hfi_text *t, hfi_buf *b)
 {
     if (t->kind == HFI_TEXT_LIT) {
-        hfi_buf_add_jstrz(b, t->s);
+        hfi_buf_adds(b, t->json);
         return HF_OK;
     }
     if (t->kind == HFI_TEXT_KEY) {
@@ -205,25 +164,60 @@ int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, con
     return run(&c);
 }
 
-int hfi_ctx_assign(hf_engine *e, hf_session *s, const hfi_flow *f, const char *key,
-                   const char *json, size_t jlen, int set_ref)
+int hfi_ctx_assign(hf_session *s, const char *key, const char *json, size_t jlen)
 {
+    hf_engine *e = s->e;
     hfi_buf_reset(&e->tmp);
-    call c = {.e = e, .s = s, .f = f, .op = OP_ASSIGN, .key = key, .value = json, .vlen = jlen,
-              .set_ref = set_ref, .b = &e->tmp};
-    int rc = run(&c);
-    if (rc != HF_OK)
-        return rc;
+    hfi_json_set_member(&e->tmp, s->ctx, s->ctx_len, key, strlen(key), json, jlen);
+    if (e->tmp.oom)
+        return hfi_fail(e, HF_ENOMEM, "out of memory");
+    if (strcmp(key, "locale") == 0) {
+        char *loc = NULL;
+        if (jlen >= 2 && json[0] == '"') {
+            hfi_jdoc d = {.e = e};
+            hfi_buf_init(&d.strings, e);
+            const char *v = hfi_jparse(&d, json, jlen) == HF_OK ? hfi_jstr(&d, 0, NULL) : NULL;
+            loc = v ? hfi_strdup(e, v) : NULL;
+            hfi_jdoc_free(&d);
+            if (!loc)
+                return hfi_fail(e, HF_ENOMEM, "out of memory");
+        }
+        hfi_strfree(e, s->locale);
+        s->locale = loc;
+    }
     return hfi_ctx_replace(s, e->tmp.p, e->tmp.len);
+}
+
+int hfi_ctx_set(hf_session *s, const hfi_flow *f, const hfi_set *set, uint32_t n)
+{
+    hf_engine *e = s->e;
+    hfi_buf v;
+    hfi_buf_init(&v, e);
+    int rc = HF_OK;
+    for (uint32_t i = 0; i < n && rc == HF_OK; i++) {
+        const char *json = set[i].json;
+        size_t len = json ? strlen(json) : 0;
+        if (!json) {
+            hfi_buf_reset(&v);
+            rc = hfi_fn_json(e, s, f, set[i].fn, &v);
+            json = v.p;
+            len = v.len;
+        }
+        if (rc == HF_OK)
+            rc = hfi_ctx_assign(s, set[i].key, json, len);
+    }
+    hfi_buf_free(&v);
+    return rc;
 }
 
 int hfi_ctx_replace(hf_session *s, const char *text, size_t len)
 {
     hf_engine *e = s->e;
-    char *d = hfi_strndup(e, text, len);
+    char *d = hfi_realloc(e, s->ctx, s->ctx ? s->ctx_len + 1 : 0, len + 1);
     if (!d)
         return hfi_fail(e, HF_ENOMEM, "out of memory");
-    hfi_free(e, s->ctx, s->ctx_len + 1);
+    memcpy(d, text, len);
+    d[len] = '\0';
     s->ctx = d;
     s->ctx_len = len;
     s->ctx_gen++;

@@ -84,7 +84,12 @@ static void walk_function(lua_State *L, int idx, int seen, int fnset, int list, 
             lua_pushboolean(L, 1);
             lua_rawset(L, fnset);
         }
-        lua_Integer at = (lua_Integer)lua_rawlen(L, list);
+        /* the values may be nil: count in list[0], never with the length operator */
+        lua_rawgeti(L, list, 0);
+        lua_Integer at = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_pushinteger(L, at + 3);
+        lua_rawseti(L, list, 0);
         lua_pushvalue(L, idx);
         lua_rawseti(L, list, at + 1);
         lua_pushinteger(L, n);
@@ -151,7 +156,10 @@ void hfi_freeze_flow(lua_State *L, hf_engine *e, hfi_flow *f, int first_fn)
             lua_pop(L, 1);
         }
     }
-    f->upvalues = lua_rawlen(L, list) ? hfi_fn_ref(L, e, list) : HFI_NONE;
+    lua_rawgeti(L, list, 0);
+    bool any = lua_tointeger(L, -1) > 0;
+    lua_pop(L, 1);
+    f->upvalues = any ? hfi_fn_ref(L, e, list) : HFI_NONE;
     lua_settop(L, top);
 }
 
@@ -162,7 +170,9 @@ void hfi_restore_upvalues(lua_State *L, hf_engine *e, const hfi_flow *f)
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
     lua_rawgeti(L, -1, f->upvalues);
     int list = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    lua_rawgeti(L, list, 0);
+    lua_Integer n = lua_tointeger(L, -1);
+    lua_pop(L, 1);
     for (lua_Integer i = 1; i <= n; i += 3) {
         lua_rawgeti(L, list, i);
         int fn = lua_gettop(L);

@@ -51,8 +51,51 @@ void hfi_buf_add_num(hfi_buf *b, double v); /* JSON number; non-finite -> null *
 /* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
 void hfi_buf_add_jstr(hfi_buf *b, const char *s, size_t n);
 void hfi_buf_add_jstrz(hfi_buf *b, const char *s);
+/* An identifier (hfi_ident_ok) as a JSON string: nothing to escape. */
+void hfi_buf_add_idz(hfi_buf *b, const char *s);
+/* Letters, digits and _ . - : only: step, choice, flow, action and event names. */
+bool hfi_ident_ok(const char *s);
 /* The buffer's contents as a new NUL-terminated allocation of exactly len + 1 bytes. */
 char *hfi_buf_dup(hfi_buf *b, size_t *len);
+
+/* ---- jparse: the strict reader of the host's JSON -------------------------------------- */
+
+enum { HFI_J_NULL, HFI_J_FALSE, HFI_J_TRUE, HFI_J_NUMBER, HFI_J_STRING, HFI_J_ARRAY,
+       HFI_J_OBJECT };
+
+typedef struct hfi_jnode {
+    uint8_t type;
+    bool esc, kesc;          /* the value / the member name has escapes */
+    const char *s;           /* strings: contents between the quotes; others: the text */
+    uint32_t n;
+    const char *key;         /* object members: the name, between its quotes */
+    uint32_t klen;
+    uint32_t count;          /* arrays and objects: items */
+    double num;
+    int child, next;         /* node indices, -1 for none */
+    uint32_t unescaped, ulen; /* hfi_jstr's cache: offset + 1 in strings */
+} hfi_jnode;
+
+typedef struct hfi_jdoc {
+    hf_engine *e;
+    hfi_jnode *nodes;        /* node 0 is the root */
+    uint32_t n, cap;
+    hfi_buf strings;         /* unescaped strings */
+    char err[96];
+} hfi_jdoc;
+
+/* Parses len bytes as one JSON value; HF_EINVAL (d->err says why and where) or HF_ENOMEM. */
+int hfi_jparse(hfi_jdoc *d, const char *text, size_t len);
+void hfi_jdoc_free(hfi_jdoc *d);
+/* The member of object obj named key (the last one, if repeated), or -1. */
+int hfi_jget(hfi_jdoc *d, int obj, const char *key);
+/* A string node's value, unescaped and NUL-terminated; NULL if i is not a string. Valid until
+ * the next parse. */
+const char *hfi_jstr(hfi_jdoc *d, int i, size_t *len);
+/* Writes node i as canonical JSON (keys sorted, the last duplicate kept), leaving out the top
+ * object's members named in skip (NULL-terminated, or NULL). i < 0 writes null. */
+bool hfi_jwrite(hfi_jdoc *d, int i, hfi_buf *b, const char *const *skip);
+static inline int hfi_jtype(const hfi_jdoc *d, int i) { return i < 0 ? -1 : d->nodes[i].type; }
 
 /* ---- allocation ---------------------------------------------------------------------- */
 
@@ -92,13 +135,21 @@ enum hfi_text_kind { HFI_TEXT_NONE, HFI_TEXT_LIT, HFI_TEXT_KEY, HFI_TEXT_FN };
 typedef struct hfi_text {
     uint8_t kind;
     char *s;  /* literal or key */
+    char *json; /* a literal as a JSON string, quotes included */
     int ref;  /* function, in the engine's function table */
 } hfi_text;
 
+typedef struct hfi_set {
+    char *key;
+    char *json;  /* a constant value, or NULL */
+    int fn;      /* else a function of ctx */
+} hfi_set;
+
 typedef struct hfi_trans {
-    int when;  /* guard function or HFI_NONE */
-    int go;    /* target step index */
-    int set;   /* ref of an array of {key, value-or-fn}, or HFI_NONE */
+    int when;      /* guard function or HFI_NONE */
+    int go;        /* target step index */
+    hfi_set *set;  /* context updates, in key order */
+    uint32_t nset;
 } hfi_trans;
 
 typedef struct hfi_choice {
@@ -184,6 +235,7 @@ struct hf_engine {
     int fns;            /* registry ref: the table of every flow function, by integer ref */
     int kinds;          /* registry ref: weak table, DSL object -> its kind */
     int tmarks;         /* registry ref: weak table, t"key" marker -> key */
+    int viewmt;         /* registry ref: the metatable of context views */
     int nfns;
     hfi_flow **flows;
     uint32_t nflows, capflows;
@@ -193,6 +245,7 @@ struct hf_engine {
     hfi_buf ui;         /* ui components of the event in progress */
     hfi_buf out;        /* output being built */
     hfi_buf tmp;
+    hfi_jdoc doc;       /* the event or context being read */
     /* the context view of the event in progress, decoded once */
     const hf_session *view_of;
     uint64_t view_gen;
@@ -238,9 +291,23 @@ typedef struct hfi_jopts {
 void hfi_json_encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o);
 /* Pushes the value of JSON text (which must be valid: it was checked or written by us). */
 void hfi_json_push(lua_State *L, const char *text, size_t len);
-struct cJSON;
-void hfi_json_push_cjson(lua_State *L, const struct cJSON *j, int depth);
-bool hfi_json_write(hfi_buf *b, const struct cJSON *j, int depth);
+/* Writes the canonical object obj with member key set to the JSON value val, keeping the
+ * members in key order. */
+void hfi_json_set_member(hfi_buf *out, const char *obj, size_t len, const char *key,
+                         size_t klen, const char *val, size_t vlen);
+
+/* Past the JSON value starting at p (valid JSON). */
+const char *hfi_json_skip(const char *p, const char *end);
+/* Compares the escaped JSON key text p..q (between its quotes) with a plain key. */
+int hfi_json_keycmp(const char *p, const char *q, const char *key, size_t klen);
+
+/* ---- ctxview: the read-only context flow functions see ---------------------------------- */
+
+void hfi_view_open(lua_State *L, int env);
+/* Pushes a read-only view of the JSON object text (copied). */
+void hfi_view_push(lua_State *L, const char *text, size_t len);
+/* If the value at idx is a view, its JSON text; else NULL. */
+const char *hfi_view_json(lua_State *L, int idx, size_t *len);
 
 /* ---- compile / freeze ---------------------------------------------------------------- */
 
@@ -291,6 +358,8 @@ struct hf_session {
     char *path;          /* path entries, comma separated; the last one may be open */
     size_t path_len;
     bool path_open;
+    bool oom;            /* an allocation failed while handling the event: it ends failed */
+    bool out_static;     /* out is the static failure output, not an allocation */
     char *flags;         /* flag strings seen, JSON items */
     uint32_t *hist;      /* waiting steps entered: depth << 24 | step */
     uint32_t nhist, caphist;
@@ -312,9 +381,10 @@ int hfi_fn_text(hf_engine *e, hf_session *s, const hfi_flow *f, const hfi_text *
 int hfi_fn_json(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, hfi_buf *b);
 int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, const char *value,
                     size_t vlen, bool *ok, hfi_buf *msg);
-/* ctx[key] = the JSON value (data != NULL), or the values of a set list. */
-int hfi_ctx_assign(hf_engine *e, hf_session *s, const hfi_flow *f, const char *key,
-                   const char *json, size_t jlen, int set_ref);
+/* ctx[key] = the JSON value json. */
+int hfi_ctx_assign(hf_session *s, const char *key, const char *json, size_t jlen);
+/* Applies a transition's set list. */
+int hfi_ctx_set(hf_session *s, const hfi_flow *f, const hfi_set *set, uint32_t n);
 /* Makes text the session's context (a JSON object), updating derived fields. */
 int hfi_ctx_replace(hf_session *s, const char *text, size_t len);
 
@@ -339,7 +409,7 @@ static inline const hfi_step *hfi_cur(hf_session *s)
 void hfi_escalate(hf_session *s, const char *reason, const char *detail);
 void hfi_escalate_step(hf_session *s, const hfi_step *st);
 void hfi_finish(hf_session *s, int status);
-bool hfi_repeat_contact(hf_session *s, const struct cJSON *prior, int64_t at);
+bool hfi_repeat_contact(hf_session *s, hfi_jdoc *d, int prior, int64_t at);
 extern const char *const hfi_priorities[4];
 
 /* output.c */

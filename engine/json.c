@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include <lauxlib.h>
 
 #include "internal.h"
@@ -66,7 +65,8 @@ static void encode_table(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, 
     if (strkeys != count)
         luaL_error(L, "data tables need string keys (or be arrays 1..n)");
     hfi_budget_charge(L, count);
-    keyref *keys = count ? lua_newuserdatauv(L, count * sizeof *keys, 0) : NULL;
+    keyref small[16];
+    keyref *keys = count <= 16 ? small : lua_newuserdatauv(L, count * sizeof *keys, 0);
     int keys_at = lua_gettop(L);
     size_t k = 0;
     lua_pushnil(L);
@@ -88,7 +88,7 @@ static void encode_table(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, 
         lua_pop(L, 1);
     }
     hfi_buf_addc(b, '}');
-    if (count)
+    if (keys != small)
         lua_remove(L, keys_at);
 }
 
@@ -119,6 +119,15 @@ static void encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, int de
     case LUA_TTABLE:
         encode_table(L, idx, b, o, depth);
         break;
+    case LUA_TUSERDATA: {
+        size_t n;
+        const char *j = hfi_view_json(L, idx, &n);
+        if (j) {
+            hfi_buf_add(b, j, n);
+            break;
+        }
+    }
+        /* fall through */
     default:
         luaL_error(L, "a %s cannot be stored as data", luaL_typename(L, idx));
     }
@@ -132,137 +141,356 @@ void hfi_json_encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o)
     encode(L, lua_absindex(L, idx), b, o, 0);
 }
 
-void hfi_json_push_cjson(lua_State *L, const cJSON *j, int depth)
+/* ---- JSON text -> Lua, directly --------------------------------------------------------
+ * The texts decoded here were written by the engine (contexts, values it checked and
+ * re-encoded), so they are valid JSON; the decoder still stops safely on anything else. */
+
+typedef struct dec {
+    lua_State *L;
+    const char *p, *end;
+} dec;
+
+static void dec_ws(dec *d)
 {
+    while (d->p < d->end && (*d->p == ' ' || *d->p == '\n' || *d->p == '\r' || *d->p == '\t'))
+        d->p++;
+}
+
+static unsigned hex4(const char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0);
+    }
+    return v;
+}
+
+static void put_utf8(luaL_Buffer *b, unsigned cp)
+{
+    char u[4];
+    int n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    luaL_addlstring(b, u, (size_t)n);
+}
+
+static void dec_string(dec *d)
+{
+    const char *s = ++d->p, *q = s;
+    while (q < d->end && *q != '"' && *q != '\\')
+        q++;
+    if (q < d->end && *q == '"') { /* no escapes: the common case */
+        lua_pushlstring(d->L, s, (size_t)(q - s));
+        d->p = q + 1;
+        return;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(d->L, &b);
+    luaL_addlstring(&b, s, (size_t)(q - s));
+    while (q < d->end && *q != '"') {
+        if (*q != '\\') {
+            luaL_addchar(&b, *q++);
+            continue;
+        }
+        if (++q >= d->end)
+            break;
+        char c = *q++;
+        switch (c) {
+        case 'n': luaL_addchar(&b, '\n'); break;
+        case 't': luaL_addchar(&b, '\t'); break;
+        case 'r': luaL_addchar(&b, '\r'); break;
+        case 'b': luaL_addchar(&b, '\b'); break;
+        case 'f': luaL_addchar(&b, '\f'); break;
+        case 'u': {
+            if (d->end - q < 4)
+                luaL_error(d->L, "internal: bad JSON escape");
+            unsigned cp = hex4(q);
+            q += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && d->end - q >= 6 && q[0] == '\\' && q[1] == 'u') {
+                unsigned lo = hex4(q + 2);
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    q += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 0xFFFD;
+            put_utf8(&b, cp);
+            break;
+        }
+        default: luaL_addchar(&b, c);
+        }
+    }
+    d->p = q < d->end ? q + 1 : q;
+    luaL_pushresult(&b);
+}
+
+/* Past the JSON value at p (valid JSON assumed). */
+const char *hfi_json_skip(const char *p, const char *end)
+{
+    int depth = 0;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            p++;
+            if (depth == 0)
+                return p;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return p;
+            if (--depth == 0)
+                return p + 1;
+        } else if (depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\t' ||
+                                  c == '\r')) {
+            return p;
+        }
+        p++;
+    }
+    return p;
+}
+
+/* How many members or items the object or array at p has, to size its table once. */
+static int count_items(const char *p, const char *end)
+{
+    int n = 0;
+    p++;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ','))
+            p++;
+        if (p >= end || *p == '}' || *p == ']')
+            return n;
+        p = hfi_json_skip(p, end);  /* a value, or an object member's key */
+        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+            p++;
+        if (p < end && *p == ':')
+            p = hfi_json_skip(p + 1 + (p[1] == ' '), end);
+        n++;
+    }
+    return n;
+}
+
+static void dec_value(dec *d, int depth);
+
+static void dec_number(dec *d)
+{
+    char tmp[64];
+    size_t n = 0;
+    bool frac = false;
+    while (d->p < d->end && n < sizeof tmp - 1 &&
+           (strchr("+-0123456789.eE", *d->p) != NULL) && *d->p) {
+        frac |= *d->p == '.' || *d->p == 'e' || *d->p == 'E';
+        tmp[n++] = *d->p++;
+    }
+    tmp[n] = '\0';
+    if (!frac && n < 19) {
+        lua_pushinteger(d->L, (lua_Integer)strtoll(tmp, NULL, 10));
+        return;
+    }
+    double v = strtod(tmp, NULL);
+    lua_Integer i;
+    if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && lua_numbertointeger(v, &i) &&
+        (double)i == v)
+        lua_pushinteger(d->L, i);
+    else
+        lua_pushnumber(d->L, v);
+}
+
+static void dec_value(dec *d, int depth)
+{
+    lua_State *L = d->L;
     if (depth > MAX_DEPTH)
         luaL_error(L, "data nested too deeply");
-    luaL_checkstack(L, 4, "data nested too deeply");
-    if (cJSON_IsNull(j) || cJSON_IsInvalid(j)) {
-        lua_pushnil(L);
-    } else if (cJSON_IsBool(j)) {
-        lua_pushboolean(L, cJSON_IsTrue(j));
-    } else if (cJSON_IsNumber(j)) {
-        double d = j->valuedouble;
-        lua_Integer i;
-        if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && lua_numbertointeger(d, &i) &&
-            (double)i == d)
-            lua_pushinteger(L, i);
-        else
-            lua_pushnumber(L, d);
-    } else if (cJSON_IsString(j)) {
-        lua_pushstring(L, j->valuestring);
-    } else if (cJSON_IsArray(j)) {
-        int n = cJSON_GetArraySize(j), i = 1;
-        lua_createtable(L, n, 0);
-        for (const cJSON *c = j->child; c; c = c->next) {
-            hfi_json_push_cjson(L, c, depth + 1);
-            lua_rawseti(L, -2, i++);
+    luaL_checkstack(L, 3, "data nested too deeply");
+    dec_ws(d);
+    if (d->p >= d->end)
+        luaL_error(L, "internal: truncated JSON");
+    switch (*d->p) {
+    case '{':
+        lua_createtable(L, 0, count_items(d->p, d->end));
+        d->p++;
+        dec_ws(d);
+        if (d->p < d->end && *d->p == '}') {
+            d->p++;
+            return;
         }
-    } else if (cJSON_IsObject(j)) {
-        lua_createtable(L, 0, cJSON_GetArraySize(j));
-        for (const cJSON *c = j->child; c; c = c->next) {
-            lua_pushstring(L, c->string);
-            hfi_json_push_cjson(L, c, depth + 1);
+        while (d->p < d->end) {
+            dec_ws(d);
+            if (d->p >= d->end || *d->p != '"')
+                luaL_error(L, "internal: bad JSON object");
+            dec_string(d);
+            dec_ws(d);
+            if (d->p < d->end && *d->p == ':')
+                d->p++;
+            dec_value(d, depth + 1);
             lua_rawset(L, -3);
+            dec_ws(d);
+            if (d->p < d->end && *d->p == ',') {
+                d->p++;
+                continue;
+            }
+            if (d->p < d->end && *d->p == '}')
+                d->p++;
+            return;
         }
-    } else {
+        luaL_error(L, "internal: truncated JSON");
+        return;
+    case '[': {
+        lua_createtable(L, count_items(d->p, d->end), 0);
+        d->p++;
+        dec_ws(d);
+        if (d->p < d->end && *d->p == ']') {
+            d->p++;
+            return;
+        }
+        for (lua_Integer i = 1; d->p < d->end; i++) {
+            dec_value(d, depth + 1);
+            lua_rawseti(L, -2, i);
+            dec_ws(d);
+            if (d->p < d->end && *d->p == ',') {
+                d->p++;
+                continue;
+            }
+            if (d->p < d->end && *d->p == ']')
+                d->p++;
+            return;
+        }
+        luaL_error(L, "internal: truncated JSON");
+        return;
+    }
+    case '"':
+        dec_string(d);
+        return;
+    case 't':
+        lua_pushboolean(L, 1);
+        d->p += 4;
+        return;
+    case 'f':
+        lua_pushboolean(L, 0);
+        d->p += 5;
+        return;
+    case 'n':
         lua_pushnil(L);
+        d->p += 4;
+        return;
+    default:
+        dec_number(d);
     }
 }
 
-static int push_tree(lua_State *L)
-{
-    hfi_json_push_cjson(L, lua_touserdata(L, 1), 0);
-    return 1;
-}
-
-/* The conversion may raise (out of memory): run it in its own protected call so that cJSON's
- * tree is always freed, then pass the error on. */
 void hfi_json_push(lua_State *L, const char *text, size_t len)
 {
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    if (!j)
-        luaL_error(L, "internal: stored JSON does not parse");
-    lua_pushcfunction(L, push_tree);
-    lua_pushlightuserdata(L, j);
-    int rc = lua_pcall(L, 1, 1, 0);
-    cJSON_Delete(j);
-    if (rc != LUA_OK)
-        lua_error(L);
+    dec d = {L, text, text + len};
+    dec_value(&d, 0);
 }
 
-/* ---- cJSON trees -> canonical JSON text --------------------------------------------- */
+/* ---- editing canonical objects in place ------------------------------------------------ */
 
-typedef struct member {
-    const cJSON *item;
-    size_t order;
-} member;
-
-static int member_cmp(const void *a, const void *b)
+/* Compares the raw (escaped) JSON key between p and q with the plain key, by unescaped bytes
+ * (the order canonical objects are written in). */
+int hfi_json_keycmp(const char *p, const char *q, const char *key, size_t klen)
 {
-    const member *x = a, *y = b;
-    int c = strcmp(x->item->string, y->item->string);
-    if (c)
-        return c;
-    return (x->order > y->order) - (x->order < y->order);
-}
-
-/* Writes j as compact JSON with object keys sorted and, for duplicate keys, the last one kept
- * (as JavaScript does). False if nested deeper than MAX_DEPTH or out of memory. */
-bool hfi_json_write(hfi_buf *b, const cJSON *j, int depth)
-{
-    if (depth > MAX_DEPTH)
-        return false;
-    if (cJSON_IsNull(j)) {
-        hfi_buf_add(b, "null", 4);
-    } else if (cJSON_IsTrue(j)) {
-        hfi_buf_add(b, "true", 4);
-    } else if (cJSON_IsFalse(j)) {
-        hfi_buf_add(b, "false", 5);
-    } else if (cJSON_IsNumber(j)) {
-        hfi_buf_add_num(b, j->valuedouble);
-    } else if (cJSON_IsString(j)) {
-        hfi_buf_add_jstrz(b, j->valuestring);
-    } else if (cJSON_IsArray(j)) {
-        hfi_buf_addc(b, '[');
-        for (const cJSON *c = j->child; c; c = c->next) {
-            if (c != j->child)
-                hfi_buf_addc(b, ',');
-            if (!hfi_json_write(b, c, depth + 1))
-                return false;
-        }
-        hfi_buf_addc(b, ']');
-    } else if (cJSON_IsObject(j)) {
-        size_t n = 0;
-        for (const cJSON *c = j->child; c; c = c->next)
-            n++;
-        member *m = n ? hfi_alloc(b->e, sizeof *m * n) : NULL;
-        if (n && !m)
-            return false;
-        size_t k = 0;
-        for (const cJSON *c = j->child; c; c = c->next, k++) {
-            m[k].item = c;
-            m[k].order = k;
-        }
-        qsort(m, n, sizeof *m, member_cmp);
-        hfi_buf_addc(b, '{');
-        bool first = true, ok = true;
-        for (size_t i = 0; i < n && ok; i++) {
-            if (i + 1 < n && strcmp(m[i].item->string, m[i + 1].item->string) == 0)
-                continue; /* a later duplicate wins */
-            if (!first)
-                hfi_buf_addc(b, ',');
-            first = false;
-            hfi_buf_add_jstrz(b, m[i].item->string);
-            hfi_buf_addc(b, ':');
-            ok = hfi_json_write(b, m[i].item, depth + 1);
-        }
-        hfi_buf_addc(b, '}');
-        hfi_free(b->e, m, sizeof *m * n);
-        if (!ok)
-            return false;
-    } else {
-        return false;
+    size_t n = (size_t)(q - p);
+    if (!memchr(p, '\\', n)) {
+        int c = memcmp(p, key, n < klen ? n : klen);
+        return c ? c : (n > klen) - (n < klen);
     }
-    return !b->oom;
+    /* rare: an escaped name; compare it unescaped, byte by byte */
+    size_t i = 0;
+    for (const char *r = p; r < q; i++) {
+        unsigned char a;
+        if (*r == '\\') {
+            char e = r[1];
+            if (e == 'u') { /* only \u00XX reach here from our own writer */
+                a = (unsigned char)strtol((char[]){r[4], r[5], 0}, NULL, 16);
+                r += 6;
+            } else {
+                a = (unsigned char)(e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r'
+                                    : e == 'b' ? '\b' : e == 'f' ? '\f' : e);
+                r += 2;
+            }
+        } else {
+            a = (unsigned char)*r++;
+        }
+        if (i >= klen)
+            return 1;
+        if (a != (unsigned char)key[i])
+            return a < (unsigned char)key[i] ? -1 : 1;
+    }
+    return i < klen ? -1 : 0;
 }
+
+void hfi_json_set_member(hfi_buf *out, const char *obj, size_t len, const char *key,
+                         size_t klen, const char *val, size_t vlen)
+{
+    const char *p = obj, *end = obj + len;
+    while (p < end && *p != '{')
+        p++;
+    p++; /* past '{' */
+    hfi_buf_add(out, obj, (size_t)(p - obj));
+    bool first = true, done = false;
+    while (p < end && *p != '}') {
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        const char *kstart = p + 1, *kend = kstart;
+        while (kend < end && *kend != '"')
+            kend += *kend == '\\' ? 2 : 1;
+        const char *vstart = kend + 2; /* past '":' */
+        const char *vend = hfi_json_skip(vstart, end);
+        int c = done ? -1 : hfi_json_keycmp(kstart, kend, key, klen);
+        if (c >= 0 && !done) { /* insert (c > 0) or replace (c == 0) here */
+            if (!first)
+                hfi_buf_addc(out, ',');
+            hfi_buf_add_jstr(out, key, klen);
+            hfi_buf_addc(out, ':');
+            hfi_buf_add(out, val, vlen);
+            first = false;
+            done = true;
+            if (c == 0) {
+                p = vend;
+                continue;
+            }
+        }
+        if (!first)
+            hfi_buf_addc(out, ',');
+        hfi_buf_add(out, p, (size_t)(vend - p));
+        first = false;
+        p = vend;
+    }
+    if (!done) {
+        if (!first)
+            hfi_buf_addc(out, ',');
+        hfi_buf_add_jstr(out, key, klen);
+        hfi_buf_addc(out, ':');
+        hfi_buf_add(out, val, vlen);
+    }
+    hfi_buf_addc(out, '}');
+}
+

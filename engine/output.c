@@ -28,7 +28,7 @@ static void expects(hf_session *s, hfi_buf *b)
     case HFI_EXP_EVENT:
         if (st->event) {
             hfi_buf_adds(b, ",\"expects\":{\"kind\":\"event\",\"event\":");
-            hfi_buf_add_jstrz(b, st->event);
+            hfi_buf_add_idz(b, st->event);
         } else {
             hfi_buf_adds(b, ",\"expects\":{\"kind\":\"tick\"");
         }
@@ -42,7 +42,7 @@ static void expects(hf_session *s, hfi_buf *b)
         hfi_buf_adds(b, ",\"action\":{\"id\":\"a");
         hfi_buf_add_i64(b, s->action_seq);
         hfi_buf_adds(b, "\",\"name\":");
-        hfi_buf_add_jstrz(b, st->call);
+        hfi_buf_add_idz(b, st->call);
         hfi_buf_adds(b, ",\"args\":");
         hfi_buf_adds(b, s->args ? s->args : "{}");
         hfi_buf_adds(b, "},\"expects\":{\"kind\":\"result\"}");
@@ -59,14 +59,14 @@ int hfi_output(hf_session *s)
     hfi_buf_adds(b, "{\"session\":");
     hfi_buf_add_jstrz(b, s->id);
     hfi_buf_adds(b, ",\"flow\":");
-    hfi_buf_add_jstrz(b, top->id);
+    hfi_buf_add_idz(b, top->id);
     hfi_buf_adds(b, ",\"version\":");
     hfi_buf_add_i64(b, top->version);
     hfi_buf_adds(b, ",\"step\":");
-    hfi_buf_add_jstrz(b, hfi_cur(s)->id);
+    hfi_buf_add_idz(b, hfi_cur(s)->id);
     if (s->depth > 1) {
         hfi_buf_adds(b, ",\"subflow\":");
-        hfi_buf_add_jstrz(b, hfi_top(s)->flow->id);
+        hfi_buf_add_idz(b, hfi_top(s)->flow->id);
     }
     hfi_buf_adds(b, ",\"status\":\"");
     hfi_buf_adds(b, hf_status_name(s->status));
@@ -83,11 +83,13 @@ int hfi_output(hf_session *s)
     hfi_buf_addc(b, '}');
     if (b->oom || e->ui.oom)
         return hfi_fail(e, HF_ENOMEM, "out of memory");
-    char *out = hfi_realloc(e, s->out, s->out ? s->out_len + 1 : 0, b->len + 1);
+    char *out = s->out_static ? hfi_alloc(e, b->len + 1)
+                              : hfi_realloc(e, s->out, s->out ? s->out_len + 1 : 0, b->len + 1);
     if (!out)
         return hfi_fail(e, HF_ENOMEM, "out of memory");
     memcpy(out, b->p, b->len + 1);
     s->out = out;
     s->out_len = b->len;
+    s->out_static = false;
     return HF_OK;
 }

@@ -75,7 +75,7 @@ static bool emit_choices(hf_session *s, const hfi_step *st)
         if (i)
             hfi_buf_addc(&e->ui, ',');
         hfi_buf_adds(&e->ui, "{\"id\":");
-        hfi_buf_add_jstrz(&e->ui, st->choices[i].id);
+        hfi_buf_add_idz(&e->ui, st->choices[i].id);
         hfi_buf_adds(&e->ui, ",\"label\":");
         if (hfi_fn_text(e, s, hfi_top(s)->flow, &st->choices[i].label, &e->ui) != HF_OK) {
             e->ui.len = at;
@@ -107,7 +107,7 @@ static void path_add(hf_session *s, const char *text, size_t n)
     hf_engine *e = s->e;
     char *p = hfi_realloc(e, s->path, s->path_len ? s->path_len + 1 : 0, s->path_len + n + 1);
     if (!p) {
-        hfi_seterr(e, "out of memory");
+        s->oom = true;
         return;
     }
     memcpy(p + s->path_len, text, n);
@@ -132,15 +132,17 @@ void hfi_path_step(hf_session *s, const hfi_flow *f, const hfi_step *st)
     if (s->path_len)
         hfi_buf_addc(&e->tmp, ',');
     hfi_buf_adds(&e->tmp, "{\"step\":");
-    hfi_buf_add_jstrz(&e->tmp, st->id);
+    hfi_buf_add_idz(&e->tmp, st->id);
     if (s->depth > 1) {
         hfi_buf_adds(&e->tmp, ",\"flow\":");
-        hfi_buf_add_jstrz(&e->tmp, f->id);
+        hfi_buf_add_idz(&e->tmp, f->id);
     }
-    if (!e->tmp.oom) {
-        path_add(s, e->tmp.p, e->tmp.len);
-        s->path_open = true;
+    if (e->tmp.oom) {
+        s->oom = true;
+        return;
     }
+    path_add(s, e->tmp.p, e->tmp.len);
+    s->path_open = true;
 }
 
 void hfi_path_answer(hf_session *s, const char *key, const char *json, size_t len)
@@ -153,7 +155,9 @@ void hfi_path_answer(hf_session *s, const char *key, const char *json, size_t le
     hfi_buf_add_jstrz(&e->tmp, key);
     hfi_buf_addc(&e->tmp, ':');
     hfi_buf_add(&e->tmp, json, len);
-    if (!e->tmp.oom)
+    if (e->tmp.oom)
+        s->oom = true;
+    else
         path_add(s, e->tmp.p, e->tmp.len);
 }
 
@@ -196,11 +200,11 @@ static void add_flags(hf_session *s, const char *items)
         }
         p = *end == ',' ? end + 1 : end;
     }
-    if (e->tmp.oom)
+    char *d = e->tmp.oom ? NULL : hfi_strndup(e, e->tmp.p ? e->tmp.p : "", e->tmp.len);
+    if (!d) {
+        s->oom = true;
         return;
-    char *d = hfi_strndup(e, e->tmp.p ? e->tmp.p : "", e->tmp.len);
-    if (!d)
-        return;
+    }
     hfi_strfree(e, s->flags);
     s->flags = d;
 }
@@ -242,8 +246,7 @@ static int choose(hf_session *s, const hfi_trans *list, uint32_t n)
         }
         if (!ok)
             continue;
-        if (t->set != HFI_NONE &&
-            hfi_ctx_assign(e, s, f, NULL, NULL, 0, t->set) != HF_OK) {
+        if (t->nset && hfi_ctx_set(s, f, t->set, t->nset) != HF_OK) {
             hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
             return HFI_NONE;
         }

@@ -280,6 +280,9 @@ static int charged(lua_State *L)
     lua_call(L, n, LUA_MULTRET);
     int r = lua_gettop(L);
     hfi_budget_charge(L, string_units(L, 1, r) / 16);
+    for (int i = 1; i <= r; i++)
+        if (lua_type(L, i) == LUA_TSTRING && lua_rawlen(L, i) > e->opt.max_string)
+            return luaL_error(L, "string longer than %d bytes", (int)e->opt.max_string);
     return r;
 }
 
@@ -367,6 +370,7 @@ static int open_libs(lua_State *L)
         lua_setfield(L, env, libs[i].name);
     }
     hfi_dsl_open(L, env);
+    hfi_view_open(L, env);
     hfi_readonly(L, env);
     lua_setfield(L, LUA_REGISTRYINDEX, "hf.env");
 

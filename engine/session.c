@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include <lauxlib.h>
 #include <sodium.h>
 
@@ -16,37 +15,26 @@
 
 #define MAX_ID 128
 
-/* ---- small cJSON helpers ----------------------------------------------------------- */
+/* ---- reading the host's JSON (jparse.c) ------------------------------------------------ */
 
-static const cJSON *member(const cJSON *o, const char *name)
+static int member(hf_engine *e, int obj, const char *name) { return hfi_jget(&e->doc, obj, name); }
+static int type_of(hf_engine *e, int i) { return hfi_jtype(&e->doc, i); }
+static const char *str(hf_engine *e, int i) { return hfi_jstr(&e->doc, i, NULL); }
+static bool is_string(hf_engine *e, int i) { return type_of(e, i) == HFI_J_STRING; }
+static bool is_bool(hf_engine *e, int i)
 {
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-/* Parses exactly len bytes as one JSON value (surrounding whitespace allowed). */
-static cJSON *parse(const char *text, size_t len)
-{
-    if (memchr(text, '\0', len))
-        return NULL;
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!j)
-        return NULL;
-    for (const char *p = end; p < text + len; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            cJSON_Delete(j);
-            return NULL;
-        }
-    return j;
+    return type_of(e, i) == HFI_J_TRUE || type_of(e, i) == HFI_J_FALSE;
 }
 
 /* A JSON number of unix seconds: finite, not negative, below year 10000. */
-static bool seconds(const cJSON *j, int64_t *out)
+static bool seconds(hf_engine *e, int i, int64_t *out)
 {
-    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < 0 ||
-        j->valuedouble > 253402300799.0)
+    if (type_of(e, i) != HFI_J_NUMBER)
         return false;
-    *out = (int64_t)floor(j->valuedouble);
+    double v = e->doc.nodes[i].num;
+    if (!isfinite(v) || v < 0 || v > 253402300799.0)
+        return false;
+    *out = (int64_t)floor(v);
     return true;
 }
 
@@ -57,6 +45,19 @@ static void free_frames(hf_session *s)
     for (uint32_t i = 0; i < s->depth; i++)
         hfi_free(s->e, s->frames[i].visits, s->frames[i].flow->nsteps);
     s->depth = 0;
+}
+
+/* Forgets the cached context view (it holds a copy of one session's context). */
+static void forget_view(hf_engine *e)
+{
+    if (e->view_of) {
+        lua_State *L = e->L;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+        lua_pushnil(L);
+        lua_rawseti(L, -2, 0);
+        lua_pop(L, 1);
+        e->view_of = NULL;
+    }
 }
 
 void hf_session_free(hf_session *s)
@@ -71,7 +72,7 @@ void hf_session_free(hf_session *s)
     if (s->next)
         s->next->prev = s->prev;
     if (e->view_of == s)
-        e->view_of = NULL;
+        forget_view(e);
     free_frames(s);
     hfi_free(e, s->frames, sizeof *s->frames * s->capframes);
     hfi_strfree(e, s->id);
@@ -84,23 +85,10 @@ void hf_session_free(hf_session *s)
     hfi_free(e, s->hist, sizeof *s->hist * s->caphist);
     hfi_strfree(e, s->escalation);
     hfi_strfree(e, s->args);
-    if (s->out)
+    if (s->out && !s->out_static)
         hfi_free(e, s->out, s->out_len + 1);
     hfi_strfree(e, s->outcome);
     hfi_free(e, s, sizeof *s);
-}
-
-/* Forgets the context view of the event just handled (it holds that session's data). */
-static void end_event(hf_engine *e)
-{
-    if (e->view_of) {
-        lua_State *L = e->L;
-        lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
-        lua_pushnil(L);
-        lua_rawseti(L, -2, 0);
-        lua_pop(L, 1);
-        e->view_of = NULL;
-    }
 }
 
 /* ---- starting ------------------------------------------------------------------------ */
@@ -122,11 +110,10 @@ static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
     return s->id ? HF_OK : HF_ENOMEM;
 }
 
-static int start_fail(hf_engine *e, hf_session *s, cJSON *j, int rc, const char *msg)
+static int start_fail(hf_engine *e, hf_session *s, int rc, const char *msg)
 {
     if (msg)
         hfi_seterr(e, msg);
-    cJSON_Delete(j);
     hf_session_free(s);
     return rc;
 }
@@ -150,26 +137,32 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
     }
     if (len > e->opt.max_event)
         return hfi_fail(e, HF_EINVAL, "the context is larger than max_event");
-    cJSON *j = parse(context_json, len);
-    if (!cJSON_IsObject(j))
-        return start_fail(e, NULL, j, HF_EINVAL, "the context must be a JSON object");
+    int rc = hfi_jparse(&e->doc, context_json, len);
+    if (rc != HF_OK) {
+        hfi_seterrf(e, "the context is not valid JSON: %s", e->doc.err);
+        return rc;
+    }
+    const int j = 0;
+    if (type_of(e, j) != HFI_J_OBJECT)
+        return start_fail(e, NULL, HF_EINVAL, "the context must be a JSON object");
     int64_t at = 0;
-    const cJSON *v = member(j, "at");
-    if (v && !seconds(v, &at))
-        return start_fail(e, NULL, j, HF_EINVAL, "context \"at\" must be unix seconds");
-    const cJSON *sid = member(j, "session");
-    if (sid && (!cJSON_IsString(sid) || !sid->valuestring[0] ||
-                strlen(sid->valuestring) > MAX_ID))
-        return start_fail(e, NULL, j, HF_EINVAL,
+    int v = member(e, j, "at");
+    if (v >= 0 && !seconds(e, v, &at))
+        return start_fail(e, NULL, HF_EINVAL, "context \"at\" must be unix seconds");
+    int sid = member(e, j, "session");
+    size_t sidlen = 0;
+    if (sid >= 0 && (!is_string(e, sid) || !hfi_jstr(&e->doc, sid, &sidlen) || sidlen == 0 ||
+                     sidlen > MAX_ID || strlen(str(e, sid)) != sidlen))
+        return start_fail(e, NULL, HF_EINVAL,
                           "context \"session\" must be a string of 1 to 128 bytes");
-    const cJSON *prior = member(j, "prior_outcomes");
-    if (prior && !cJSON_IsArray(prior))
-        return start_fail(e, NULL, j, HF_EINVAL,
+    int prior = member(e, j, "prior_outcomes");
+    if (prior >= 0 && type_of(e, prior) != HFI_J_ARRAY)
+        return start_fail(e, NULL, HF_EINVAL,
                           "context \"prior_outcomes\" must be an array of outcome records");
 
     hf_session *s = hfi_alloc(e, sizeof *s);
     if (!s)
-        return start_fail(e, NULL, j, HF_ENOMEM, "out of memory");
+        return start_fail(e, NULL, HF_ENOMEM, "out of memory");
     memset(s, 0, sizeof *s);
     s->e = e;
     s->next = e->sessions;
@@ -177,10 +170,11 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
         e->sessions->prev = s;
     e->sessions = s;
     s->frames = hfi_alloc(e, sizeof *s->frames);
+    s->capframes = s->frames ? 1 : 0;
     uint8_t *visits = hfi_alloc(e, f->nsteps);
     if (!s->frames || !visits) {
         hfi_free(e, visits, f->nsteps);
-        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
+        return start_fail(e, s, HF_ENOMEM, "out of memory");
     }
     memset(visits, 0, f->nsteps);
     s->capframes = 1;
@@ -189,39 +183,27 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
     s->started_at = s->last_at = s->active_at = s->now = at;
 
     /* the flow's context: everything but the engine's own members, in canonical form */
-    cJSON *ctx = cJSON_Duplicate(j, 1);
-    if (!ctx)
-        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
-    cJSON_DeleteItemFromObjectCaseSensitive(ctx, "at");
-    cJSON_DeleteItemFromObjectCaseSensitive(ctx, "session");
-    cJSON_DeleteItemFromObjectCaseSensitive(ctx, "prior_outcomes");
-    const cJSON *loc = member(ctx, "locale");
-    if (cJSON_IsString(loc) && !(s->locale = hfi_strdup(e, loc->valuestring))) {
-        cJSON_Delete(ctx);
-        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
-    }
+    static const char *const engine_members[] = {"at", "session", "prior_outcomes", NULL};
+    int loc = member(e, j, "locale");
+    if (is_string(e, loc) && !(s->locale = hfi_strdup(e, str(e, loc) ? str(e, loc) : "")))
+        return start_fail(e, s, HF_ENOMEM, "out of memory");
     hfi_buf_reset(&e->tmp);
-    bool ok = hfi_json_write(&e->tmp, ctx, 0);
-    cJSON_Delete(ctx);
-    if (!ok)
-        return start_fail(e, s, j, e->tmp.oom ? HF_ENOMEM : HF_EINVAL,
-                          e->tmp.oom ? "out of memory" : "the context is nested too deeply");
+    if (!hfi_jwrite(&e->doc, j, &e->tmp, engine_members))
+        return start_fail(e, s, HF_ENOMEM, "out of memory");
     if (hfi_ctx_replace(s, e->tmp.p, e->tmp.len) != HF_OK ||
         !(s->start_ctx = hfi_strndup(e, s->ctx, s->ctx_len)))
-        return start_fail(e, s, j, HF_ENOMEM, "out of memory");
-    int rc = sid ? ((s->id = hfi_strdup(e, sid->valuestring)) ? HF_OK : HF_ENOMEM)
-                 : derive_id(s, s->ctx, s->ctx_len, at);
+        return start_fail(e, s, HF_ENOMEM, "out of memory");
+    rc = sid >= 0 ? ((s->id = hfi_strdup(e, str(e, sid))) ? HF_OK : HF_ENOMEM)
+                  : derive_id(s, s->ctx, s->ctx_len, at);
     if (rc != HF_OK)
-        return start_fail(e, s, j, rc, "out of memory");
+        return start_fail(e, s, rc, "out of memory");
 
     hfi_buf_reset(&e->ui);
-    if (prior && hfi_repeat_contact(s, prior, at))
+    if (prior >= 0 && hfi_repeat_contact(s, &e->doc, prior, at))
         hfi_escalate(s, "repeat_contact", NULL);
     else
         hfi_run_goto(s, (int)f->start);
-    cJSON_Delete(j);
-    end_event(e);
-    rc = hfi_output(s);
+    rc = s->oom ? HF_ENOMEM : hfi_output(s);
     if (rc != HF_OK) {
         hf_session_free(s);
         return hfi_fail(e, rc, "out of memory");
@@ -290,7 +272,7 @@ static int rejected(hf_session *s, rejection *r, const char **reply, size_t *rep
 typedef struct event {
     ev_type type;
     int64_t at;
-    const cJSON *j;
+    int j;              /* the event object in e->doc */
     int choice;         /* EV_CHOOSE: index */
     hfi_buf *value;     /* EV_INPUT: the typed value as JSON, or NULL if invalid */
     const char *invalid;
@@ -300,26 +282,30 @@ typedef struct event {
     int back_to;        /* EV_INTENT back: history index */
 } event;
 
-static int check_shape(const cJSON *j, event *ev, rejection *r)
+static int check_shape(hf_engine *e, event *ev, rejection *r)
 {
-    if (!cJSON_IsObject(j))
+    int j = ev->j;
+    if (type_of(e, j) != HFI_J_OBJECT)
         return reject(r, HF_EINVAL, "bad_event", "an event must be a JSON object");
-    const cJSON *type = member(j, "type");
-    if (!cJSON_IsString(type))
+    const char *type = str(e, member(e, j, "type"));
+    if (!type)
         return reject(r, HF_EINVAL, "bad_event", "an event needs a \"type\" string");
     int t = 0;
-    while (t < EV_N && strcmp(ev_shapes[t].name, type->valuestring) != 0)
+    while (t < EV_N && strcmp(ev_shapes[t].name, type) != 0)
         t++;
     if (t == EV_N)
-        return reject(r, HF_EINVAL, "bad_event", "unknown event type \"%.100s\"",
-                      type->valuestring);
+        return reject(r, HF_EINVAL, "bad_event", "unknown event type \"%.100s\"", type);
     ev->type = (ev_type)t;
-    for (const cJSON *c = j->child; c; c = c->next) {
-        bool known = strcmp(c->string, "type") == 0 || strcmp(c->string, "at") == 0;
+    for (int c = e->doc.nodes[j].child; c >= 0; c = e->doc.nodes[c].next) {
+        const hfi_jnode *m = &e->doc.nodes[c];
+        bool known = (m->klen == 4 && memcmp(m->key, "type", 4) == 0) ||
+                     (m->klen == 2 && memcmp(m->key, "at", 2) == 0);
         for (int k = 0; !known && ev_shapes[t].members[k]; k++)
-            known = strcmp(c->string, ev_shapes[t].members[k]) == 0;
+            known = m->klen == strlen(ev_shapes[t].members[k]) &&
+                    memcmp(m->key, ev_shapes[t].members[k], m->klen) == 0;
         if (!known)
-            return reject(r, HF_EINVAL, "bad_event", "unknown member \"%.100s\"", c->string);
+            return reject(r, HF_EINVAL, "bad_event", "unknown member \"%.*s\"",
+                          (int)(m->klen > 100 ? 100 : m->klen), m->key);
     }
     return HF_OK;
 }
@@ -355,74 +341,79 @@ static int back_target(hf_session *s)
 static int check_fit(hf_session *s, event *ev, rejection *r)
 {
     hf_engine *e = s->e;
-    const cJSON *j = ev->j;
+    int j = ev->j;
     const hfi_step *st = hfi_cur(s);
     switch (ev->type) {
     case EV_TICK:
         return HF_OK;
     case EV_CHOOSE: {
-        const cJSON *opt = member(j, "option");
-        if (!cJSON_IsString(opt))
+        const char *opt = str(e, member(e, j, "option"));
+        if (!opt)
             return reject(r, HF_EINVAL, "bad_event", "choose needs an \"option\" string");
         if (s->expect != HFI_EXP_CHOICE)
             return reject(r, HF_EREJECTED, "unexpected", "not waiting for a choice");
         for (uint32_t i = 0; i < st->nchoices; i++)
-            if (strcmp(st->choices[i].id, opt->valuestring) == 0) {
+            if (strcmp(st->choices[i].id, opt) == 0) {
                 ev->choice = (int)i;
                 return HF_OK;
             }
-        return reject(r, HF_EREJECTED, "unknown_option", "no option \"%.100s\" here",
-                      opt->valuestring);
+        return reject(r, HF_EREJECTED, "unknown_option", "no option \"%.100s\" here", opt);
     }
     case EV_INPUT: {
-        const cJSON *v = member(j, "value");
-        if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+        int v = member(e, j, "value");
+        if (!is_string(e, v) && type_of(e, v) != HFI_J_NUMBER)
             return reject(r, HF_EINVAL, "bad_event", "input needs a \"value\" string");
         if (s->expect != HFI_EXP_INPUT)
             return reject(r, HF_EREJECTED, "unexpected", "not waiting for an input");
         hfi_buf_reset(&e->scratch);
         ev->value = &e->scratch;
-        if (cJSON_IsString(v))
-            ev->invalid = hfi_input_parse(st->input, v->valuestring, strlen(v->valuestring),
-                                          false, 0, ev->value);
-        else
-            ev->invalid = hfi_input_parse(st->input, NULL, 0, true, v->valuedouble, ev->value);
+        if (is_string(e, v)) {
+            size_t vlen;
+            const char *vs = hfi_jstr(&e->doc, v, &vlen);
+            if (!vs)
+                return reject(r, HF_ENOMEM, "bad_event", "out of memory");
+            ev->invalid = hfi_input_parse(st->input, vs, vlen, false, 0, ev->value);
+        } else {
+            ev->invalid = hfi_input_parse(st->input, NULL, 0, true, e->doc.nodes[v].num,
+                                          ev->value);
+        }
         if (ev->value->oom)
             return reject(r, HF_ENOMEM, "bad_event", "out of memory");
         return HF_OK;
     }
     case EV_RESULT: {
-        const cJSON *id = member(j, "action"), *ok = member(j, "ok"), *err = member(j, "error");
-        if (!cJSON_IsString(id) || !cJSON_IsBool(ok))
+        const char *id = str(e, member(e, j, "action"));
+        int ok = member(e, j, "ok"), err = member(e, j, "error");
+        if (!id || !is_bool(e, ok))
             return reject(r, HF_EINVAL, "bad_event",
                           "result needs \"action\" (the action id) and \"ok\" (true/false)"
                           );
-        if (err && !cJSON_IsString(err))
+        if (err >= 0 && !is_string(e, err))
             return reject(r, HF_EINVAL, "bad_event", "result \"error\" must be a string"
                           );
-        if (cJSON_IsTrue(ok) && err)
+        if (type_of(e, ok) == HFI_J_TRUE && err >= 0)
             return reject(r, HF_EINVAL, "bad_event", "a result with ok: true has no error"
                           );
-        if (cJSON_IsFalse(ok) && member(j, "data"))
+        if (type_of(e, ok) == HFI_J_FALSE && member(e, j, "data") >= 0)
             return reject(r, HF_EINVAL, "bad_event", "a result with ok: false has no data"
                           );
         if (s->expect != HFI_EXP_RESULT)
             return reject(r, HF_EREJECTED, "unexpected", "no action is pending");
         char want[24];
         snprintf(want, sizeof want, "a%u", (unsigned)s->action_seq);
-        if (strcmp(want, id->valuestring) != 0)
+        if (strcmp(want, id) != 0)
             return reject(r, HF_EREJECTED, "stale_action",
-                          "action \"%.100s\" is not the pending one", id->valuestring);
+                          "action \"%.100s\" is not the pending one", id);
         return HF_OK;
     }
     case EV_INTENT: {
-        const cJSON *name = member(j, "name");
-        if (!cJSON_IsString(name))
+        const char *name = str(e, member(e, j, "name"));
+        if (!name)
             return reject(r, HF_EINVAL, "bad_event", "intent needs a \"name\" string");
         if (s->status != HF_STATUS_WAITING)
             return reject(r, HF_EREJECTED, "unexpected",
                           "intents are taken only while waiting for the customer");
-        ev->intent = name->valuestring;
+        ev->intent = name;
         ev->override = find_override(s, ev->intent);
         if (ev->override) {
             if (ev->override->target == HFI_NONE)
@@ -444,14 +435,13 @@ static int check_fit(hf_session *s, event *ev, rejection *r)
         return HF_OK;
     }
     case EV_EVENT: {
-        const cJSON *name = member(j, "name");
-        if (!cJSON_IsString(name))
+        const char *name = str(e, member(e, j, "name"));
+        if (!name)
             return reject(r, HF_EINVAL, "bad_event", "event needs a \"name\" string");
         if (s->expect != HFI_EXP_EVENT)
             return reject(r, HF_EREJECTED, "unexpected", "not waiting for a host event");
-        if (!st->event || strcmp(st->event, name->valuestring) != 0)
-            return reject(r, HF_EREJECTED, "unknown_event", "not waiting for \"%.100s\"",
-                          name->valuestring);
+        if (!st->event || strcmp(st->event, name) != 0)
+            return reject(r, HF_EREJECTED, "unknown_event", "not waiting for \"%.100s\"", name);
         return HF_OK;
     }
     default:
@@ -459,14 +449,12 @@ static int check_fit(hf_session *s, event *ev, rejection *r)
     }
 }
 
-/* Writes a cJSON value as JSON into e->tmp-free scratch; NULL on failure. */
-static char *to_json(hf_engine *e, const cJSON *j, size_t *len)
+/* A member of the event as canonical JSON, in a new allocation; NULL on failure. */
+static char *to_json(hf_engine *e, int i, size_t *len)
 {
     hfi_buf b;
     hfi_buf_init(&b, e);
-    if (!j)
-        hfi_buf_adds(&b, "null");
-    else if (!hfi_json_write(&b, j, 0)) {
+    if (!hfi_jwrite(&e->doc, i, &b, NULL)) {
         hfi_buf_free(&b);
         return NULL;
     }
@@ -480,7 +468,7 @@ static void handle_input(hf_session *s, event *ev)
     hf_engine *e = s->e;
     const hfi_step *st = hfi_cur(s);
     const hfi_flow *f = hfi_top(s)->flow;
-    const cJSON *raw = member(ev->j, "value");
+    int raw = member(e, ev->j, "value");
     size_t rawn = 0;
     char *rawj = to_json(e, raw, &rawn);
     char *value = hfi_strndup(e, ev->value->p ? ev->value->p : "", ev->value->len);
@@ -504,6 +492,10 @@ static void handle_input(hf_session *s, event *ev)
         if (ok)
             hfi_buf_reset(&msg);
     }
+    if (msg.oom) {
+        s->oom = true;
+        goto done;
+    }
     if (msg.len) { /* invalid: record the attempt, then re-ask or give up */
         hfi_path_answer(s, "input", rawj, rawn);
         hfi_path_answer(s, "error", msg.p, msg.len);
@@ -522,7 +514,7 @@ static void handle_input(hf_session *s, event *ev)
         goto done;
     }
     hfi_path_answer(s, "input", value, vlen);
-    if (st->save && hfi_ctx_assign(e, s, f, st->save, value, vlen, HFI_NONE) != HF_OK) {
+    if (st->save && hfi_ctx_assign(s, st->save, value, vlen) != HF_OK) {
         hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
         goto done;
     }
@@ -539,8 +531,7 @@ static void handle_result(hf_session *s, event *ev)
 {
     hf_engine *e = s->e;
     const hfi_step *st = hfi_cur(s);
-    const hfi_flow *f = hfi_top(s)->flow;
-    bool ok = cJSON_IsTrue(member(ev->j, "ok"));
+    bool ok = type_of(e, member(e, ev->j, "ok")) == HFI_J_TRUE;
     hfi_strfree(e, s->args);
     s->args = NULL;
     s->status = HF_STATUS_WAITING; /* no longer pending; whatever follows sets the status */
@@ -550,10 +541,13 @@ static void handle_result(hf_session *s, event *ev)
     hfi_buf b;
     hfi_buf_init(&b, e);
     if (ok) {
-        json = to_json(e, member(ev->j, "data"), &n);
+        json = to_json(e, member(e, ev->j, "data"), &n);
     } else {
-        const cJSON *err = member(ev->j, "error");
-        hfi_buf_add_jstrz(&b, cJSON_IsString(err) ? err->valuestring : "failed");
+        int err = member(e, ev->j, "error");
+        if (err >= 0)
+            hfi_jwrite(&e->doc, err, &b, NULL);
+        else
+            hfi_buf_adds(&b, "\"failed\"");
         errj = hfi_buf_dup(&b, &en);
         hfi_buf_reset(&b);
         hfi_buf_adds(&b, "{\"error\":");
@@ -574,7 +568,7 @@ static void handle_result(hf_session *s, event *ev)
         hfi_path_answer(s, "error", errj, en);
     if (errj)
         hfi_free(e, errj, en + 1);
-    if (st->save && hfi_ctx_assign(e, s, f, st->save, json, n, HFI_NONE) != HF_OK) {
+    if (st->save && hfi_ctx_assign(s, st->save, json, n) != HF_OK) {
         hfi_free(e, json, n + 1);
         hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
         return;
@@ -628,9 +622,7 @@ static void handle_event(hf_session *s, event *ev)
 {
     hf_engine *e = s->e;
     const hfi_step *st = hfi_cur(s);
-    const hfi_flow *f = hfi_top(s)->flow;
-    const cJSON *name = member(ev->j, "name");
-    char *nj = to_json(e, name, NULL);
+    char *nj = to_json(e, member(e, ev->j, "name"), NULL);
     if (nj) {
         hfi_path_answer(s, "event", nj, strlen(nj));
         hfi_strfree(e, nj);
@@ -638,8 +630,8 @@ static void handle_event(hf_session *s, event *ev)
     s->deadline = 0;
     if (st->save) {
         size_t n;
-        char *data = to_json(e, member(ev->j, "data"), &n);
-        int rc = data ? hfi_ctx_assign(e, s, f, st->save, data, n, HFI_NONE) : HF_ENOMEM;
+        char *data = to_json(e, member(e, ev->j, "data"), &n);
+        int rc = data ? hfi_ctx_assign(s, st->save, data, n) : HF_ENOMEM;
         if (data)
             hfi_free(e, data, n + 1);
         if (rc != HF_OK) {
@@ -671,7 +663,7 @@ static void dispatch(hf_session *s, event *ev)
         const hfi_choice *ch = &hfi_cur(s)->choices[ev->choice];
         hf_engine *e = s->e;
         hfi_buf_reset(&e->tmp);
-        hfi_buf_add_jstrz(&e->tmp, ch->id);
+        hfi_buf_add_idz(&e->tmp, ch->id);
         char *id = hfi_buf_dup(&e->tmp, NULL);
         if (id) {
             hfi_path_answer(s, "choice", id, strlen(id));
@@ -695,6 +687,24 @@ static void dispatch(hf_session *s, event *ev)
     default:
         break;
     }
+}
+
+/* An allocation failed mid-event: the session cannot be trusted to go on, and escalating
+ * needs memory too. It ends `failed`, with an output that needs no allocation. */
+static void fail_for_memory(hf_session *s)
+{
+    static const char failed[] =
+        "{\"status\":\"failed\",\"ui\":[],\"error\":{\"code\":\"out_of_memory\","
+        "\"message\":\"the engine ran out of memory\"}}";
+    hf_engine *e = s->e;
+    hfi_finish(s, HF_STATUS_FAILED);
+    if (s->out && !s->out_static)
+        hfi_free(e, s->out, s->out_len + 1);
+    s->out = (char *)failed;
+    s->out_len = sizeof failed - 1;
+    s->out_static = true;
+    s->oom = false;
+    hfi_seterr(e, "out of memory: the session failed");
 }
 
 int hf_session_send(hf_session *s, const char *event_json, size_t len, const char **reply,
@@ -721,42 +731,38 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
         reject(&r, HF_EINVAL, "too_large", "the event is larger than max_event");
         return rejected(s, &r, reply, reply_len);
     }
-    cJSON *j = parse(event_json, len);
-    if (!j) {
-        reject(&r, HF_EINVAL, "bad_json", "the event is not valid JSON");
+    int rc = hfi_jparse(&e->doc, event_json, len);
+    if (rc != HF_OK) {
+        reject(&r, rc, "bad_json", "the event is not valid JSON: %s", e->doc.err);
         return rejected(s, &r, reply, reply_len);
     }
     event ev = {0};
-    ev.j = j;
+    ev.j = 0;
     ev.at = s->last_at;
-    int rc = check_shape(j, &ev, &r);
-    const cJSON *at = rc == HF_OK ? member(j, "at") : NULL;
-    if (rc == HF_OK && at && !seconds(at, &ev.at))
+    rc = check_shape(e, &ev, &r);
+    int at = rc == HF_OK ? member(e, 0, "at") : -1;
+    if (rc == HF_OK && at >= 0 && !seconds(e, at, &ev.at))
         rc = reject(&r, HF_EINVAL, "bad_event", "\"at\" must be unix seconds");
     if (rc == HF_OK && ev.at < s->last_at)
         rc = reject(&r, HF_EREJECTED, "time_backwards",
                     "\"at\" is earlier than the previous event's");
     if (rc == HF_OK)
         rc = check_fit(s, &ev, &r);
-    if (rc != HF_OK) {
-        cJSON_Delete(j);
+    if (rc != HF_OK)
         return rejected(s, &r, reply, reply_len);
-    }
 
     /* the event fits: from here on the session moves */
     hfi_buf_reset(&e->ui);
     s->now = ev.at;
     bool late = s->expect == HFI_EXP_EVENT && s->deadline && ev.at >= s->deadline;
     if (late) {
+        /* the deadline passed first: the timeout fires, at the deadline; then the event goes
+         * to the step that follows if it fits there, and is overtaken by the timeout if not */
         fire_timeout(s);
         s->now = ev.at;
-        /* an intent still applies if the step that follows takes one; anything else the
-         * timeout has overtaken */
-        if (ev.type == EV_INTENT && s->status == HF_STATUS_WAITING) {
-            rejection r2;
-            if (check_fit(s, &ev, &r2) == HF_OK)
-                dispatch(s, &ev);
-        }
+        rejection r2;
+        if (ev.type != EV_TICK && s->status < HF_STATUS_RESOLVED && check_fit(s, &ev, &r2) == HF_OK)
+            dispatch(s, &ev);
     } else if (ev.type == EV_TICK) {
         if (s->status < HF_STATUS_RESOLVED && ev.at - s->active_at >= e->opt.idle_timeout) {
             hfi_path_close(s);
@@ -768,11 +774,8 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
     s->last_at = ev.at;
     if (ev.type != EV_TICK)
         s->active_at = ev.at;
-    cJSON_Delete(j);
-    end_event(e);
-    rc = hfi_output(s);
-    if (rc != HF_OK)
-        return rc;
+    if (s->oom || hfi_output(s) != HF_OK)
+        fail_for_memory(s);
     if (reply)
         *reply = s->out;
     if (reply_len)
@@ -809,7 +812,7 @@ int hf_session_outcome(hf_session *s, const char **json, size_t *len)
         hfi_buf_adds(&b, "{\"session\":");
         hfi_buf_add_jstrz(&b, s->id);
         hfi_buf_adds(&b, ",\"flow\":");
-        hfi_buf_add_jstrz(&b, f->id);
+        hfi_buf_add_idz(&b, f->id);
         hfi_buf_adds(&b, ",\"version\":");
         hfi_buf_add_i64(&b, f->version);
         hfi_buf_adds(&b, ",\"outcome\":\"");
@@ -820,7 +823,7 @@ int hf_session_outcome(hf_session *s, const char **json, size_t *len)
             hfi_buf_add_jstrz(&b, s->reason);
         }
         hfi_buf_adds(&b, ",\"step\":");
-        hfi_buf_add_jstrz(&b, hfi_cur(s)->id);
+        hfi_buf_add_idz(&b, hfi_cur(s)->id);
         hfi_buf_adds(&b, ",\"steps\":");
         hfi_buf_add_i64(&b, s->steps);
         hfi_buf_adds(&b, ",\"started_at\":");
