@@ -1,0 +1,11 @@
+/*
+ * cli.h — the commands of the `helpflow` tool. Each takes its own argv (argv[0] is the command
+ * name), prints its usage on --help, and returns the process exit code (util.h).
+ */
+#ifndef HF_CLI_H
+#define HF_CLI_H
+
+int cli_run(int argc, char **argv);
+int cli_check(int argc, char **argv);
+
+#endif

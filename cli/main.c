@@ -1,0 +1,85 @@
+/*
+ * main.c — the `helpflow` command: dispatches to a subcommand. Like lua.c for Lua, it is an
+ * ordinary client of the public API in helpflow.h and never reaches into the engine.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "helpflow.h"
+
+#include "cli.h"
+#include "util.h"
+
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *synopsis;
+    const char *what;
+} commands[] = {
+    { "run", cli_run, "run [--json] [--flow ID] [--context JSON] FLOW.lua...",
+      "play a flow in the terminal, or drive it over JSON lines" },
+    { "check", cli_check, "check PATH...", "load and lint flows (files, or directories of *.lua)" },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fputs("usage: helpflow COMMAND [OPTIONS] [ARGS]\n"
+          "       helpflow --help | --version\n"
+          "\n"
+          "commands:\n", out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %s\n      %s\n", commands[i].synopsis, commands[i].what);
+    fputs("\n"
+          "'helpflow COMMAND --help' describes a command.\n"
+          "Exit status: 0 success, 1 a check failed, 2 bad usage or bad input.\n", out);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *cmd;
+    const char *arg = argc > 1 ? argv[1] : NULL;
+
+    if (!arg) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0) {
+        /* "helpflow help run" is "helpflow run --help". */
+        if (argc > 2) {
+            char help[] = "--help";
+            char *sub[2];
+            cmd = find_command(argv[2]);
+            if (!cmd) {
+                cli_error("unknown command '%s'; try 'helpflow --help'", argv[2]);
+                return CLI_EXIT_USAGE;
+            }
+            sub[0] = argv[2];
+            sub[1] = help;
+            return cmd->fn(2, sub);
+        }
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(arg, "--version") == 0) {
+        puts(hf_version());
+        return CLI_EXIT_OK;
+    }
+    cmd = find_command(arg);
+    if (cmd)
+        return cmd->fn(argc - 1, argv + 1);
+    if (arg[0] == '-')
+        cli_error("unknown option '%s'; try 'helpflow --help'", arg);
+    else
+        cli_error("unknown command '%s'; try 'helpflow --help'", arg);
+    return CLI_EXIT_USAGE;
+}
