@@ -17,7 +17,8 @@ static void usage(FILE *out)
 "\n"
 "Loads the flow files (in any order: a flow that calls another is loaded after it) and plays\n"
 "one flow: --flow ID, else the flow of the first file. The start context is --context JSON,\n"
-"else the \"context\" of the fixtures file beside the first flow (X.lua -> X.fixtures.json):\n"
+"else the \"context\" of the fixtures file beside the played flow's file (X.lua ->\n"
+"X.fixtures.json):\n"
 "  {\"context\": {...},\n"
 "   \"actions\": {\"cards.get_status\": {\"ok\": true, \"data\": {...}} | {\"ok\": false, \"error\": \"...\"}},\n"
 "   \"events\":  {\"identity.verified\": {...data}}}\n"
@@ -188,8 +189,13 @@ static int run_flows(const run_opts *o)
         goto done;
     }
     flow = o->flow ? o->flow : files[0].flow_id;
+    /* the fixtures beside the file that holds the flow played (the first file by default) */
+    size_t which = 0;
+    for (size_t i = 0; o->flow && i < o->files.n; i++)
+        if (files[i].flow_id && strcmp(files[i].flow_id, o->flow) == 0)
+            which = i;
     /* JSON mode answers nothing itself: it needs the fixtures only for their context. */
-    if ((!o->json || !o->context) && cli_fixtures_load(o->files.v[0], &fx) != 0)
+    if ((!o->json || !o->context) && cli_fixtures_load(o->files.v[which], &fx) != 0)
         goto done;
     context = start_context(o, fx);
     if (!context || start_session(&s, e, flow, context) != 0)

@@ -170,7 +170,7 @@ expect_code 0 "run at end of input"
 expect_out "Your card was declined."
 expect_no_out "=="
 
-# --- --context overrides the fixtures' context, --flow picks the flow -------------------------
+# --- --flow picks the flow and its fixtures; --context overrides them -------------------------
 cat >"$T/fx/hello.lua" <<'LUA'
 return flow "hello" {
   start = "done",
@@ -178,7 +178,10 @@ return flow "hello" {
 }
 LUA
 run_hf run --flow hello "$FX" "$T/fx/hello.lua" </dev/null
-expect_out "Hi c_1"
+expect_out "Hi ?"   # the played flow's own fixtures (none here), not the first file's
+echo '{"context": {"customer": "c_3"}}' >"$T/fx/hello.fixtures.json"
+run_hf run --flow hello "$FX" "$T/fx/hello.lua" </dev/null
+expect_out "Hi c_3"
 run_hf run --flow hello --context '{"customer": "c_2"}' "$FX" "$T/fx/hello.lua" </dev/null
 expect_out "Hi c_2"
 

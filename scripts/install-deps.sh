@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what helpflow needs to build and test on Debian (12 or later): a C compiler, CMake,
+# pkg-config, and the libraries it links: Lua 5.4, cJSON, zlib, libsodium (and cmocka for the
+# tests). Runs apt-get as root, or through sudo.
+set -euo pipefail
+packages=(build-essential cmake pkg-config liblua5.4-dev libcjson-dev zlib1g-dev libsodium-dev
+          libcmocka-dev)
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "installed: ${packages[*]}"
