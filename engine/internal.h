@@ -45,6 +45,8 @@ void hfi_buf_reset(hfi_buf *b);
 bool hfi_buf_reserve(hfi_buf *b, size_t extra);
 void hfi_buf_add(hfi_buf *b, const char *s, size_t n);
 void hfi_buf_adds(hfi_buf *b, const char *s);
+/* A string literal, its length known at compile time. */
+#define hfi_buf_addl(b, lit) hfi_buf_add((b), (lit), sizeof(lit) - 1)
 void hfi_buf_addc(hfi_buf *b, char c);
 void hfi_buf_add_i64(hfi_buf *b, int64_t v);
 void hfi_buf_add_num(hfi_buf *b, double v); /* JSON number; non-finite -> null */
@@ -339,7 +341,7 @@ typedef struct hfi_frame {
 struct hf_session {
     hf_engine *e;
     hf_session *prev, *next;
-    char *id;
+    char *id;            /* as a JSON string, quotes included */
     hfi_frame *frames;
     uint32_t depth;      /* frames in use, >= 1 */
     uint32_t capframes;

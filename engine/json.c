@@ -250,11 +250,20 @@ const char *hfi_json_skip(const char *p, const char *end)
     int depth = 0;
     while (p < end) {
         char c = *p;
-        if (c == '"') {
-            for (p++; p < end && *p != '"'; p++)
-                if (*p == '\\')
-                    p++;
-            p++;
+        if (c == '"') { /* to the closing quote: one not preceded by an odd run of \\ */
+            const char *q = p + 1;
+            for (;;) {
+                q = memchr(q, '"', (size_t)(end - q));
+                if (!q)
+                    return end;
+                const char *b = q;
+                while (b[-1] == '\\')
+                    b--;
+                if (((q - b) & 1) == 0)
+                    break;
+                q++;
+            }
+            p = q + 1;
             if (depth == 0)
                 return p;
             continue;

@@ -18,34 +18,34 @@ static void expects(hf_session *s, hfi_buf *b)
     const hfi_step *st = hfi_cur(s);
     switch (s->expect) {
     case HFI_EXP_CHOICE:
-        hfi_buf_adds(b, ",\"expects\":{\"kind\":\"choice\"}");
+        hfi_buf_addl(b, ",\"expects\":{\"kind\":\"choice\"}");
         break;
     case HFI_EXP_INPUT:
-        hfi_buf_adds(b, ",\"expects\":{\"kind\":\"input\",\"input\":\"");
+        hfi_buf_addl(b, ",\"expects\":{\"kind\":\"input\",\"input\":\"");
         hfi_buf_adds(b, hfi_input_names[st->input]);
-        hfi_buf_adds(b, "\"}");
+        hfi_buf_addl(b, "\"}");
         break;
     case HFI_EXP_EVENT:
         if (st->event) {
-            hfi_buf_adds(b, ",\"expects\":{\"kind\":\"event\",\"event\":");
+            hfi_buf_addl(b, ",\"expects\":{\"kind\":\"event\",\"event\":");
             hfi_buf_add_idz(b, st->event);
         } else {
-            hfi_buf_adds(b, ",\"expects\":{\"kind\":\"tick\"");
+            hfi_buf_addl(b, ",\"expects\":{\"kind\":\"tick\"");
         }
         if (s->deadline) {
-            hfi_buf_adds(b, ",\"deadline\":");
+            hfi_buf_addl(b, ",\"deadline\":");
             hfi_buf_add_i64(b, s->deadline);
         }
         hfi_buf_addc(b, '}');
         break;
     case HFI_EXP_RESULT:
-        hfi_buf_adds(b, ",\"action\":{\"id\":\"a");
+        hfi_buf_addl(b, ",\"action\":{\"id\":\"a");
         hfi_buf_add_i64(b, s->action_seq);
-        hfi_buf_adds(b, "\",\"name\":");
+        hfi_buf_addl(b, "\",\"name\":");
         hfi_buf_add_idz(b, st->call);
-        hfi_buf_adds(b, ",\"args\":");
+        hfi_buf_addl(b, ",\"args\":");
         hfi_buf_adds(b, s->args ? s->args : "{}");
-        hfi_buf_adds(b, "},\"expects\":{\"kind\":\"result\"}");
+        hfi_buf_addl(b, "},\"expects\":{\"kind\":\"result\"}");
         break;
     }
 }
@@ -56,26 +56,26 @@ int hfi_output(hf_session *s)
     hfi_buf *b = &e->out;
     const hfi_flow *top = s->frames[0].flow;
     hfi_buf_reset(b);
-    hfi_buf_adds(b, "{\"session\":");
-    hfi_buf_add_jstrz(b, s->id);
-    hfi_buf_adds(b, ",\"flow\":");
+    hfi_buf_addl(b, "{\"session\":");
+    hfi_buf_adds(b, s->id);
+    hfi_buf_addl(b, ",\"flow\":");
     hfi_buf_add_idz(b, top->id);
-    hfi_buf_adds(b, ",\"version\":");
+    hfi_buf_addl(b, ",\"version\":");
     hfi_buf_add_i64(b, top->version);
-    hfi_buf_adds(b, ",\"step\":");
+    hfi_buf_addl(b, ",\"step\":");
     hfi_buf_add_idz(b, hfi_cur(s)->id);
     if (s->depth > 1) {
-        hfi_buf_adds(b, ",\"subflow\":");
+        hfi_buf_addl(b, ",\"subflow\":");
         hfi_buf_add_idz(b, hfi_top(s)->flow->id);
     }
-    hfi_buf_adds(b, ",\"status\":\"");
+    hfi_buf_addl(b, ",\"status\":\"");
     hfi_buf_adds(b, hf_status_name(s->status));
-    hfi_buf_adds(b, "\",\"ui\":[");
+    hfi_buf_addl(b, "\",\"ui\":[");
     if (e->ui.len)
         hfi_buf_add(b, e->ui.p, e->ui.len);
     hfi_buf_addc(b, ']');
     if (s->status == HF_STATUS_ESCALATED && s->escalation) {
-        hfi_buf_adds(b, ",\"escalation\":");
+        hfi_buf_addl(b, ",\"escalation\":");
         hfi_buf_adds(b, s->escalation);
     } else if (s->status <= HF_STATUS_ACTION) {
         expects(s, b);

@@ -93,6 +93,17 @@ void hf_session_free(hf_session *s)
 
 /* ---- starting ------------------------------------------------------------------------ */
 
+/* The session id is kept as the JSON string it is written as, quotes included. */
+static int set_id(hf_session *s, const char *id, size_t n)
+{
+    hfi_buf b;
+    hfi_buf_init(&b, s->e);
+    hfi_buf_add_jstr(&b, id, n);
+    s->id = hfi_buf_dup(&b, NULL);
+    hfi_buf_free(&b);
+    return s->id ? HF_OK : HF_ENOMEM;
+}
+
 static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
 {
     const hfi_flow *f = s->frames[0].flow;
@@ -106,8 +117,7 @@ static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
     crypto_generichash_final(&st, h, sizeof h);
     char id[2 + 2 * sizeof h + 1] = "s_";
     sodium_bin2hex(id + 2, sizeof id - 2, h, sizeof h);
-    s->id = hfi_strdup(s->e, id);
-    return s->id ? HF_OK : HF_ENOMEM;
+    return set_id(s, id, strlen(id));
 }
 
 static int start_fail(hf_engine *e, hf_session *s, int rc, const char *msg)
@@ -193,8 +203,7 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
     if (hfi_ctx_replace(s, e->tmp.p, e->tmp.len) != HF_OK ||
         !(s->start_ctx = hfi_strndup(e, s->ctx, s->ctx_len)))
         return start_fail(e, s, HF_ENOMEM, "out of memory");
-    rc = sid >= 0 ? ((s->id = hfi_strdup(e, str(e, sid))) ? HF_OK : HF_ENOMEM)
-                  : derive_id(s, s->ctx, s->ctx_len, at);
+    rc = sid >= 0 ? set_id(s, str(e, sid), sidlen) : derive_id(s, s->ctx, s->ctx_len, at);
     if (rc != HF_OK)
         return start_fail(e, s, rc, "out of memory");
 
@@ -810,7 +819,7 @@ int hf_session_outcome(hf_session *s, const char **json, size_t *len)
         hfi_buf b;
         hfi_buf_init(&b, e);
         hfi_buf_adds(&b, "{\"session\":");
-        hfi_buf_add_jstrz(&b, s->id);
+        hfi_buf_adds(&b, s->id);
         hfi_buf_adds(&b, ",\"flow\":");
         hfi_buf_add_idz(&b, f->id);
         hfi_buf_adds(&b, ",\"version\":");
