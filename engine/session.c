@@ -287,6 +287,7 @@ typedef struct event {
     const char *invalid;
     const char *raw;    /* EV_INPUT: what was typed, as JSON */
     const hfi_intent *override;
+    uint32_t override_depth;
     const char *intent;
     int back_to;        /* EV_INTENT back: history index */
 } event;
@@ -319,15 +320,30 @@ static int check_shape(hf_engine *e, event *ev, rejection *r)
     return HF_OK;
 }
 
-static const hfi_intent *find_override(hf_session *s, const char *name)
+/* The innermost flow of the call stack that overrides the intent, and its depth. */
+static const hfi_intent *find_override(hf_session *s, const char *name, uint32_t *depth)
 {
     for (uint32_t d = s->depth; d > 0; d--) {
         const hfi_flow *f = s->frames[d - 1].flow;
         for (uint32_t i = 0; i < f->non; i++)
-            if (strcmp(f->on[i].name, name) == 0)
+            if (strcmp(f->on[i].name, name) == 0) {
+                *depth = d;
                 return &f->on[i];
+            }
     }
     return NULL;
+}
+
+/* Leaves the subflows above depth: an intent handled by a caller ends them. */
+static void unwind_to(hf_session *s, uint32_t depth)
+{
+    while (s->depth > depth) {
+        hfi_frame *fr = hfi_top(s);
+        hfi_free(s->e, fr->visits, fr->flow->nsteps);
+        s->depth--;
+    }
+    while (s->nhist && (s->hist[s->nhist - 1] >> 24) > s->depth)
+        s->nhist--;
 }
 
 /* The history index `back` returns to, or -1. The newest entry is the current step. */
@@ -423,7 +439,7 @@ static int check_fit(hf_session *s, event *ev, rejection *r)
             return reject(r, HF_EREJECTED, "unexpected",
                           "intents are taken only while waiting for the customer");
         ev->intent = name;
-        ev->override = find_override(s, ev->intent);
+        ev->override = find_override(s, ev->intent, &ev->override_depth);
         if (ev->override) {
             if (ev->override->target == HFI_NONE)
                 return reject(r, HF_EREJECTED, "unknown_intent",
@@ -602,6 +618,8 @@ static void handle_intent(hf_session *s, event *ev)
         hfi_strfree(e, name);
     }
     if (ev->override) {
+        hfi_path_close(s);
+        unwind_to(s, ev->override_depth);
         hfi_run_goto(s, ev->override->target);
     } else if (strcmp(ev->intent, "human") == 0) {
         hfi_escalate(s, "customer_requested", NULL);
@@ -609,11 +627,7 @@ static void handle_intent(hf_session *s, event *ev)
         hfi_path_close(s);
         hfi_finish(s, HF_STATUS_CANCELLED);
     } else if (strcmp(ev->intent, "restart") == 0) {
-        while (s->depth > 1) {
-            hfi_frame *fr = hfi_top(s);
-            hfi_free(e, fr->visits, fr->flow->nsteps);
-            s->depth--;
-        }
+        unwind_to(s, 1);
         s->nhist = 0;
         if (hfi_ctx_replace(s, s->start_ctx, strlen(s->start_ctx)) != HF_OK) {
             hfi_escalate(s, "flow_error", "out of memory");
