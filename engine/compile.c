@@ -24,12 +24,7 @@ static void compile_strings(hfi_cc *c, int idx)
         hfi_cc_problem(c, NULL, "strings must be { [\"en-GB\"] = { key = \"text\", ... }, ... }");
         return;
     }
-    uint32_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        n++;
-        lua_pop(L, 1);
-    }
+    uint32_t n = hfi_cc_count(L, idx);
     f->locales = hfi_cc_zalloc(c, sizeof *f->locales * (n ? n : 1));
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -41,12 +36,7 @@ static void compile_strings(hfi_cc *c, int idx)
         hfi_locale *loc = &f->locales[f->nlocales++];
         loc->name = hfi_cc_dup(c, lua_tostring(L, -2));
         int t = lua_gettop(L);
-        uint32_t k = 0;
-        lua_pushnil(L);
-        while (lua_next(L, t)) {
-            k++;
-            lua_pop(L, 1);
-        }
+        uint32_t k = hfi_cc_count(L, t);
         loc->keys = hfi_cc_zalloc(c, sizeof *loc->keys * (k ? k : 1));
         loc->texts = hfi_cc_zalloc(c, sizeof *loc->texts * (k ? k : 1));
         lua_pushnil(L);
@@ -145,12 +135,7 @@ static void compile_on(hfi_cc *c, int idx)
         hfi_cc_problem(c, NULL, "on must map intents to step ids (or false)");
         return;
     }
-    uint32_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        n++;
-        lua_pop(L, 1);
-    }
+    uint32_t n = hfi_cc_count(L, idx);
     f->on = hfi_cc_zalloc(c, sizeof *f->on * (n ? n : 1));
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -220,12 +205,7 @@ static void compile_steps(hfi_cc *c, int idx)
 {
     lua_State *L = c->L;
     hfi_flow *f = c->f;
-    uint32_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        n++;
-        lua_pop(L, 1);
-    }
+    uint32_t n = hfi_cc_count(L, idx);
     if (n == 0) {
         hfi_cc_problem(c, NULL, "steps is empty");
         return;

@@ -29,6 +29,8 @@ typedef struct hfi_cc {
 __attribute__((format(printf, 3, 4)))
 #endif
 void hfi_cc_problem(hfi_cc *c, const char *step, const char *fmt, ...);
+/* The number of keys of the table at idx. */
+uint32_t hfi_cc_count(lua_State *L, int idx);
 char *hfi_cc_dup(hfi_cc *c, const char *s);
 void *hfi_cc_zalloc(hfi_cc *c, size_t n);
 void hfi_cc_fields(hfi_cc *c, int idx, const char *step, const char *what, const char *const *allowed);

@@ -62,6 +62,17 @@ void *hfi_cc_zalloc(hfi_cc *c, size_t n)
     return p;
 }
 
+uint32_t hfi_cc_count(lua_State *L, int idx)
+{
+    uint32_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        n++;
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
 int hfi_fn_ref(lua_State *L, hf_engine *e, int idx)
 {
     idx = lua_absindex(L, idx);
@@ -149,12 +160,7 @@ char *hfi_cc_string_list(hfi_cc *c, int idx, const char *step, const char *field
     if (!bare)
         hfi_buf_addc(&b, '[');
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-    size_t count = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        count++;
-        lua_pop(L, 1);
-    }
+    size_t count = hfi_cc_count(L, idx);
     if ((lua_Integer)count != n)
         hfi_cc_problem(c, step, "%s must be a list of strings", field);
     for (lua_Integer i = 1; i <= n; i++) {
@@ -268,12 +274,7 @@ void hfi_cc_set(hfi_cc *c, int idx, const char *step, hfi_trans *t)
         hfi_cc_problem(c, step, "set must be a table of key = value or function");
         return;
     }
-    uint32_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        n++;
-        lua_pop(L, 1);
-    }
+    uint32_t n = hfi_cc_count(L, idx);
     if (!n)
         return;
     t->set = hfi_cc_zalloc(c, sizeof *t->set * n);

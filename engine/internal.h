@@ -57,6 +57,10 @@ void hfi_buf_add_jstrz(hfi_buf *b, const char *s);
 void hfi_buf_add_idz(hfi_buf *b, const char *s);
 /* Letters, digits and _ . - : only: step, choice, flow, action and event names. */
 bool hfi_ident_ok(const char *s);
+/* Writes code point cp as UTF-8; returns its length (1..4). */
+size_t hfi_utf8_put(char out[4], unsigned long cp);
+/* The value of four hex digits, or -1. */
+long hfi_hex4(const char *p);
 /* The buffer's contents as a new NUL-terminated allocation of exactly len + 1 bytes. */
 char *hfi_buf_dup(hfi_buf *b, size_t *len);
 

@@ -53,24 +53,6 @@ static void ws(parser *ps)
         ps->p++;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static long hex4(const char *p)
-{
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
 /* Checks the string at ps->p (an opening quote); sets *s, *n to its raw contents. */
 static bool string(parser *ps, const char **s, uint32_t *n, bool *escaped)
 {
@@ -91,13 +73,13 @@ static bool string(parser *ps, const char **s, uint32_t *n, bool *escaped)
             case 'u': {
                 if (end - p < 5)
                     return fail(ps, "bad \\u escape"), false;
-                long cp = hex4((const char *)p + 1);
+                long cp = hfi_hex4((const char *)p + 1);
                 if (cp < 0)
                     return fail(ps, "bad \\u escape"), false;
                 p += 5;
                 if (cp >= 0xD800 && cp <= 0xDBFF) {
                     long lo = end - p >= 6 && p[0] == '\\' && p[1] == 'u'
-                                  ? hex4((const char *)p + 2) : -1;
+                                  ? hfi_hex4((const char *)p + 2) : -1;
                     if (lo < 0xDC00 || lo > 0xDFFF)
                         return fail(ps, "lone surrogate in a string"), false;
                     p += 6;
@@ -323,32 +305,6 @@ void hfi_jdoc_free(hfi_jdoc *d)
 
 /* ---- reading the tree ---------------------------------------------------------------- */
 
-static void put_utf8(hfi_buf *b, unsigned long cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    hfi_buf_add(b, u, n);
-}
-
 /* Unescapes checked string contents into b. */
 static void unescape(hfi_buf *b, const char *s, size_t n)
 {
@@ -369,13 +325,14 @@ static void unescape(hfi_buf *b, const char *s, size_t n)
         case 'r': hfi_buf_addc(b, '\r'); break;
         case 't': hfi_buf_addc(b, '\t'); break;
         case 'u': {
-            unsigned long cp = (unsigned long)hex4(s);
+            unsigned long cp = (unsigned long)hfi_hex4(s);
             s += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)hex4(s + 2) - 0xDC00);
+                cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)hfi_hex4(s + 2) - 0xDC00);
                 s += 6;
             }
-            put_utf8(b, cp);
+            char u[4];
+            hfi_buf_add(b, u, hfi_utf8_put(u, cp));
             break;
         }
         default: hfi_buf_addc(b, c);

@@ -156,43 +156,6 @@ static void dec_ws(dec *d)
         d->p++;
 }
 
-static unsigned hex4(const char *p)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0);
-    }
-    return v;
-}
-
-static void put_utf8(luaL_Buffer *b, unsigned cp)
-{
-    char u[4];
-    int n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    luaL_addlstring(b, u, (size_t)n);
-}
-
 static void dec_string(dec *d)
 {
     const char *s = ++d->p, *q = s;
@@ -223,18 +186,19 @@ static void dec_string(dec *d)
         case 'u': {
             if (d->end - q < 4)
                 luaL_error(d->L, "internal: bad JSON escape");
-            unsigned cp = hex4(q);
+            long cp = hfi_hex4(q);
             q += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF && d->end - q >= 6 && q[0] == '\\' && q[1] == 'u') {
-                unsigned lo = hex4(q + 2);
+                long lo = hfi_hex4(q + 2);
                 if (lo >= 0xDC00 && lo <= 0xDFFF) {
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                     q += 6;
                 }
             }
-            if (cp >= 0xD800 && cp <= 0xDFFF)
+            if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF))
                 cp = 0xFFFD;
-            put_utf8(&b, cp);
+            char u[4];
+            luaL_addlstring(&b, u, hfi_utf8_put(u, (unsigned long)cp));
             break;
         }
         default: luaL_addchar(&b, c);

@@ -172,4 +172,31 @@ static inline char *t_read_source(const char *rel, size_t *len)
     return buf;
 }
 
+/*
+ * The JSONTestSuite parsing cases: $HF_JSONTESTSUITE, else the shared data beside the checkout
+ * ($HF_SOURCE_DIR/../shared/data/jsontestsuite/test_parsing). Missing, the calling test is
+ * skipped on a developer's machine but fails in CI (CI set), where the data is always there.
+ */
+static inline const char *t_jsontestsuite_dir(void)
+{
+    static char dir[1024];
+    const char *env = getenv("HF_JSONTESTSUITE");
+    if (env)
+        return env;
+    const char *src = getenv("HF_SOURCE_DIR");
+    snprintf(dir, sizeof dir, "%s/../shared/data/jsontestsuite/test_parsing", src ? src : ".");
+    return dir;
+}
+
+#define t_require_jsontestsuite(d)                                                            \
+    do {                                                                                      \
+        if (!(d)) {                                                                           \
+            if (getenv("CI"))                                                                 \
+                fail_msg("no JSONTestSuite at %s", t_jsontestsuite_dir());                    \
+            print_message("no JSONTestSuite at %s; set HF_JSONTESTSUITE\n",                   \
+                          t_jsontestsuite_dir());                                             \
+            skip();                                                                           \
+        }                                                                                     \
+    } while (0)
+
 #endif
