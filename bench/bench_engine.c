@@ -50,7 +50,7 @@ static int load_all(hf_engine *e, const char *dir, int *count)
         size_t l = strlen(ent->d_name);
         if (l > 4 && strcmp(ent->d_name + l - 4, ".lua") == 0 &&
             !(l > 9 && strcmp(ent->d_name + l - 9, ".test.lua") == 0) &&
-            strcmp(ent->d_name, "actions.lua") != 0)
+            strcmp(ent->d_name, "actions.lua") != 0 && strcmp(ent->d_name, "routing.lua") != 0)
             snprintf(names[n++], sizeof names[0], "%s/%s", dir, ent->d_name);
     }
     closedir(d);

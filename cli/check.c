@@ -18,9 +18,9 @@ static void usage(FILE *out)
 "Loads the flows into one engine and runs the load-time checks (syntax, unknown kinds and\n"
 "fields, go to unknown steps, unreachable steps, no way on, calls to unknown flows, ...).\n"
 "A PATH is a flow file, or a directory: then every *.lua in it, not in subdirectories, except\n"
-"the conversation tests (*.test.lua). Flows may be given in any order: one that calls another\n"
-"is loaded after it. Prints one line per error, as FILE: flow 'ID': step 'STEP': problem,\n"
-"or \"ok: N flows\".\n"
+"the conversation tests (*.test.lua) and the routing config (routing.lua, see 'helpflow\n"
+"route'). Flows may be given in any order: one that calls another is loaded after it.\n"
+"Prints one line per error, as FILE: flow 'ID': step 'STEP': problem, or \"ok: N flows\".\n"
 "\n"
 "options:\n"
 "  --help   this help\n"
@@ -56,6 +56,8 @@ static int add_dir(cli_strv *files, const char *dir)
     while ((ent = readdir(d)) != NULL) {
         const char *name = ent->d_name;
         if (name[0] == '.' || !ends_with(name, ".lua") || ends_with(name, ".test.lua"))
+            continue;
+        if (strcmp(name, "routing.lua") == 0) /* a routing config, not a flow: helpflow route */
             continue;
         cli_strv_push(&found, name);
     }

@@ -7,5 +7,6 @@
 
 int cli_run(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_route(int argc, char **argv);
 
 #endif

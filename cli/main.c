@@ -19,6 +19,8 @@ static const struct command {
     { "run", cli_run, "run [--json] [--flow ID] [--context JSON] FLOW.lua...",
       "play a flow in the terminal, or drive it over JSON lines" },
     { "check", cli_check, "check PATH...", "load and lint flows (files, or directories of *.lua)" },
+    { "route", cli_route, "route --routing FILE --queues LIVE.json [--explain] ESCALATION.json",
+      "where an escalation goes: queue, priority, Erlang C wait, overflow, explanation" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -23,6 +23,8 @@ typedef struct hfi_cc {
     int rc;              /* HF_ESYNTAX / HF_ECHECK when failing */
     int first_fn;        /* functions from this ref on belong to this load */
     const char **ids;    /* sorted step ids, while compiling */
+    bool raw_where;      /* problems' `step` argument is a place ("queue 'x'"), not a step id */
+    void *user;          /* what the compiler builds, when not a flow (route_load.c) */
 } hfi_cc;
 
 #if defined(__GNUC__)

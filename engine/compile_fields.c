@@ -36,7 +36,10 @@ void hfi_cc_problem(hfi_cc *c, const char *step, const char *fmt, ...)
         hfi_buf_adds(b, c->f->id);
         hfi_buf_adds(b, "': ");
     }
-    if (step) {
+    if (step && c->raw_where) {
+        hfi_buf_adds(b, step);
+        hfi_buf_adds(b, ": ");
+    } else if (step) {
         hfi_buf_adds(b, "step '");
         hfi_buf_adds(b, step);
         hfi_buf_adds(b, "': ");

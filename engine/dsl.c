@@ -91,6 +91,9 @@ void hfi_dsl_open(lua_State *L, int env)
         lua_pushcclosure(L, step_ctor, 1);
         lua_setfield(L, env, hfi_kind_names[k]);
     }
+    lua_pushliteral(L, "routing"); /* routing { ... }: a routing config (route.c) */
+    lua_pushcclosure(L, step_ctor, 1);
+    lua_setfield(L, env, "routing");
     lua_pushcfunction(L, flow_ctor);
     lua_setfield(L, env, "flow");
     lua_pushcfunction(L, t_ctor);

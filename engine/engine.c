@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "route.h"
 
 const char *hf_version(void) { return HF_VERSION; }
 
@@ -188,6 +189,7 @@ void hf_engine_free(hf_engine *e)
     for (uint32_t i = 0; i < e->nflows; i++)
         hfi_flow_free(e, e->flows[i]);
     hfi_free(e, e->flows, sizeof *e->flows * e->capflows);
+    hfi_routing_free(e, e->routing);
     if (e->L)
         lua_close(e->L);
     hfi_buf_free(&e->err);

@@ -2,21 +2,28 @@
  * internal.h — what the engine's files share. Nothing here is public; every name is hfi_.
  *
  * The architecture, one file each:
- *   alloc.c    the engine's allocator hook, memory accounting and the Lua heap cap
- *   buf.c      growable byte buffers and JSON text writing (escaping, numbers)
- *   json.c     Lua values <-> JSON text
- *   sandbox.c  the Lua state: whitelisted environment, budgets, protected calls
- *   dsl.c      the flow DSL's constructors (flow, say, ask, ..., t)
- *   compile.c  a flow's Lua description -> an immutable C graph, with the load-time checks
- *   freeze.c   making flow code unable to keep state between calls
- *   fncall.c   calling flow functions: guards, texts, args, validators, set values
- *   text.c     localised strings
- *   input.c    typed inputs (number, money, date, email, phone, text)
- *   engine.c   the public engine API
- *   session.c  the public session API: starting, events, rejections
- *   run.c      the interpreter: entering steps and following transitions
- *   escalate.c the escalation policy and the outcome record
- *   output.c   the output JSON the host renders
+ *   alloc.c          the engine's allocator hook, memory accounting and the Lua heap cap
+ *   buf.c            growable byte buffers and JSON text writing (escaping, numbers, UTF-8)
+ *   jparse.c         the strict reader of the JSON a host sends (contexts, events)
+ *   json.c           Lua values <-> JSON text; editing canonical objects in place
+ *   sandbox.c        the Lua state: whitelisted environment, budgets, protected calls
+ *   dsl.c            the flow DSL's constructors (flow, say, ask, ..., t)
+ *   ctxview.c        the read-only view of the context that flow functions see
+ *   compile.c        a flow's Lua description -> an immutable C graph; graph checks
+ *   compile_step.c   ... each step kind's fields
+ *   compile_fields.c ... reading typed fields, reporting problems
+ *   freeze.c         making flow code unable to keep state between calls
+ *   fncall.c         calling flow functions: guards, texts, args, validators, set values
+ *   text.c           localised strings
+ *   input.c          typed inputs (number, money, date, email, phone, text)
+ *   engine.c         the public engine API
+ *   session.c        the public session API: starting, events, rejections
+ *   run.c            the interpreter: entering steps and following transitions
+ *   escalate.c       the escalation policy, summaries and the repeat-contact rule
+ *   output.c         the output JSON the host renders
+ *   route_load.c     the backend's routing config (route.h)
+ *   route.c          ... the routing decision: rules, overflow, explain
+ *   erlang.c         ... Erlang C, for expected waits and service levels
  */
 #ifndef HF_INTERNAL_H
 #define HF_INTERNAL_H
@@ -252,9 +259,10 @@ struct hf_engine {
     hfi_buf out;        /* output being built */
     hfi_buf tmp;
     hfi_jdoc doc;       /* the event or context being read */
-    /* the context view of the event in progress, decoded once */
+    /* the read-only view of one session's context, kept until that context changes */
     const hf_session *view_of;
     uint64_t view_gen;
+    struct hfi_routing *routing; /* the routing config (route.c), or NULL */
 };
 
 void hfi_seterr(hf_engine *e, const char *msg);
@@ -380,8 +388,9 @@ struct hf_session {
 
 enum { HFI_EXP_NONE, HFI_EXP_CHOICE, HFI_EXP_INPUT, HFI_EXP_EVENT, HFI_EXP_RESULT };
 
-/* fncall.c: calls into flow code for the session s. All return HF_OK or set *why (static or
- * in e->err) and return an error, which the caller turns into a flow_error escalation. */
+/* fncall.c: calls into flow code for the session s. Each returns HF_OK, or an error with the
+ * message (naming file, flow and step) in e->err, which the caller turns into a flow_error
+ * escalation. */
 int hfi_fn_guard(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, bool *out);
 int hfi_fn_text(hf_engine *e, hf_session *s, const hfi_flow *f, const hfi_text *t, hfi_buf *b);
 int hfi_fn_json(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, hfi_buf *b);

@@ -199,7 +199,7 @@ static size_t string_units(lua_State *L, int from, int to)
 
 /* Worst-case backtracking of a Lua pattern on n bytes: n^(q+1) * 2^k, q the unbounded
  * repetitions (* + - %b, back-references) and k the optional items (?). */
-static void check_pattern(lua_State *L, hf_engine *e)
+static void check_pattern(lua_State *L)
 {
     if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
         return; /* the library reports the bad argument */
@@ -239,7 +239,6 @@ static void check_pattern(lua_State *L, hf_engine *e)
     if (cost > PATTERN_MAX_COST)
         luaL_error(L, "pattern too complex for a subject of %d bytes", (int)n);
     hfi_budget_charge(L, n);
-    (void)e;
 }
 
 static int charged(lua_State *L)
@@ -250,7 +249,7 @@ static int charged(lua_State *L)
     hfi_budget_charge(L, 1 + string_units(L, 1, n) / 16);
     switch (mode) {
     case C_PATTERN:
-        check_pattern(L, e);
+        check_pattern(L);
         break;
     case C_REP: {
         lua_Integer reps = luaL_optinteger(L, 2, 0);

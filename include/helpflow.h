@@ -232,6 +232,30 @@ HF_API int hf_session_outcome(hf_session *s, const char **json, size_t *len);
 /* Frees the session. NULL-safe. */
 HF_API void hf_session_free(hf_session *s);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Routing: where an escalation goes (DESIGN.md section 5). The backend's call.              */
+
+/*
+ * Loads the engine's routing config: a Lua chunk returning `routing { service_level = {...},
+ * queues = {...}, rules = {...} }`, run in the same sandbox as flows, its functions under the
+ * same budgets. A later load replaces the config; on failure the previous one stays.
+ * Errors: HF_ESYNTAX, HF_ECHECK (the message names the queue or rule), HF_ENOMEM, HF_EINVAL.
+ */
+HF_API int hf_engine_load_routing(hf_engine *e, const char *source, size_t len,
+                                  const char *name);
+
+/*
+ * Decides where an escalation goes. escalation_json is an escalation object (or a session
+ * output holding one under "escalation"); live_json the live state of the queues:
+ * {"cards": {"agents": 12, "arrivals_per_hour": 200, "aht_s": 180, "open": true}, ...}.
+ * *decision receives JSON: {"queue", "priority", "estimated_wait_s", "service_level",
+ * "overflow": {...} or null, "alternatives": [...], "explain": ["...", ...]}; valid until the
+ * next call on the engine. Errors: HF_EINVAL (bad JSON, missing fields), HF_ENOTFOUND (no
+ * routing loaded, or no open queue fits), HF_ENOMEM.
+ */
+HF_API int hf_route(hf_engine *e, const char *escalation_json, size_t elen,
+                    const char *live_json, size_t llen, const char **decision, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

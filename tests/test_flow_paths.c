@@ -23,6 +23,7 @@
  * actions from — has a well-formed answer for every action and host event the cases meet.
  */
 #include <dirent.h>
+#include <stdbool.h>
 
 #include "harness.h"
 
@@ -45,6 +46,7 @@ static struct {
     cJSON *seen_actions;    /* {file: {action name: true}} */
     cJSON *seen_events;     /* {file: {event name: true}} */
     int paths_ran;          /* path files whose test ran */
+    cJSON *seen_reasons;    /* {reason: true}, over every case that escalated */
 } G;
 
 /* ---------------------------------------------------------------------------------------- */
@@ -138,7 +140,9 @@ static void load_flows(void)
     size_t np = 0;
     for (int i = 0; i < n; i++) {
         const char *nm = ents[i]->d_name;
-        if (has_suffix(nm, ".lua") && np < MAX_FILES) {
+        if (strcmp(nm, "routing.lua") == 0) {
+            /* the routing config, not a flow (test_route.c) */
+        } else if (has_suffix(nm, ".lua") && np < MAX_FILES) {
             paths[np] = malloc(strlen(G.dir) + strlen(nm) + 2);
             sprintf(paths[np], "%s/%s", G.dir, nm);
             np++;
@@ -192,6 +196,7 @@ static int group_setup(void **state)
     G.seen_steps = cJSON_CreateObject();
     G.seen_actions = cJSON_CreateObject();
     G.seen_events = cJSON_CreateObject();
+    G.seen_reasons = cJSON_CreateObject();
     load_flows();
     return 0;
 }
@@ -203,6 +208,7 @@ static int group_teardown(void **state)
     cJSON_Delete(G.seen_steps);
     cJSON_Delete(G.seen_actions);
     cJSON_Delete(G.seen_events);
+    cJSON_Delete(G.seen_reasons);
     free(G.load_errors);
     return 0;
 }
@@ -268,6 +274,47 @@ static int check_expect(cJSON *out, cJSON *expect, char **why)
 }
 
 /* Runs one case on a fresh session. Returns 0 if every step held, else prints why and 1. */
+/* The handoff package an agent reads: complete, and free of engine internals. */
+static void check_package(cJSON *esc, char **why)
+{
+    static const char *const priorities[] = {"low", "normal", "high", "urgent"};
+    cJSON *reason = cJSON_GetObjectItemCaseSensitive(esc, "reason");
+    cJSON *priority = cJSON_GetObjectItemCaseSensitive(esc, "priority");
+    cJSON *collected = cJSON_GetObjectItemCaseSensitive(esc, "collected");
+    cJSON *path = cJSON_GetObjectItemCaseSensitive(esc, "path");
+    cJSON *summary = cJSON_GetObjectItemCaseSensitive(esc, "summary");
+    cJSON *item;
+    if (!cJSON_IsString(reason) || !reason->valuestring[0])
+        append(why, "    escalation has no reason");
+    else
+        mark(G.seen_reasons, "reasons", reason->valuestring);
+    bool known = false;
+    for (size_t i = 0; cJSON_IsString(priority) && i < 4; i++)
+        known |= strcmp(priority->valuestring, priorities[i]) == 0;
+    if (!known)
+        append(why, "    escalation priority is not low, normal, high or urgent");
+    const char *lists[] = {"skills", "flags"};
+    for (size_t i = 0; i < 2; i++) {
+        cJSON *l = cJSON_GetObjectItemCaseSensitive(esc, lists[i]);
+        if (!cJSON_IsArray(l))
+            append(why, "    escalation %s is not a list", lists[i]);
+        cJSON_ArrayForEach(item, l) if (!cJSON_IsString(item))
+            append(why, "    escalation %s holds a non-string", lists[i]);
+    }
+    if (!cJSON_IsObject(collected))
+        append(why, "    escalation has no collected object");
+    const char *internals[] = {"session", "at", "prior_outcomes"};
+    for (size_t i = 0; i < 3; i++)
+        if (cJSON_GetObjectItemCaseSensitive(collected, internals[i]))
+            append(why, "    collected holds the engine's \"%s\"", internals[i]);
+    if (!cJSON_IsArray(path))
+        append(why, "    escalation has no path");
+    cJSON_ArrayForEach(item, path) if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "step")))
+        append(why, "    a path entry has no step");
+    if (!cJSON_IsString(summary) || strlen(summary->valuestring) < 20)
+        append(why, "    escalation has no readable summary");
+}
+
 static int run_case(const char *file, cJSON *c, cJSON *fixture_ctx)
 {
     cJSON *jname = cJSON_GetObjectItemCaseSensitive(c, "name");
@@ -291,7 +338,8 @@ static int run_case(const char *file, cJSON *c, cJSON *fixture_ctx)
         return 1;
     }
 
-    int failed = 0, index = 0;
+    int failed = 0, index = 0, escalations = 0;
+    const char *last_status = "";
     cJSON *st;
     cJSON_ArrayForEach(st, steps)
     {
@@ -347,8 +395,22 @@ static int run_case(const char *file, cJSON *c, cJSON *fixture_ctx)
             printf("%s | %s | %d | %s\n  -> %s\n", file, name, index, event ? event : "(start)",
                    reply ? reply : hf_session_output(s, NULL));
         if (out) {
-            if (rc == HF_OK || !send)
+            if (rc == HF_OK || !send) {
                 note_output(out, jflow->valuestring, file);
+                cJSON *status = cJSON_GetObjectItemCaseSensitive(out, "status");
+                cJSON *esc = cJSON_GetObjectItemCaseSensitive(out, "escalation");
+                last_status = cJSON_IsString(status) ? status->valuestring : "";
+                if (esc) {
+                    escalations++;
+                    check_package(esc, &why);
+                }
+                if (esc && strcmp(last_status, "escalated") != 0)
+                    append(&why, "    an escalation in a %s output", last_status);
+                if (escalations > 1)
+                    append(&why, "    escalated more than once");
+                if (strcmp(last_status, "resolved") == 0 && escalations)
+                    append(&why, "    resolved after an escalation");
+            }
             if (expect)
                 check_expect(out, expect, &why);
         }
@@ -474,6 +536,26 @@ static void check_action_fixture(char **why, const char *file, const char *name,
         append(why, "  %s: action %s: a failure needs an \"error\" string", file, name);
 }
 
+/* The reference flows' cases escalate for each reason the policy knows (flow_error, which
+ * needs broken flow code, is tested in test_policy.c) and through explicit escalate steps. */
+static void test_every_policy_reason_is_exercised(void **state)
+{
+    (void)state;
+    if (G.paths_ran == 0)
+        skip();
+    static const char *const reasons[] = {"customer_requested", "input_failed", "loop",
+                                          "action_failed", "repeat_contact"};
+    cJSON *seen = cJSON_GetObjectItemCaseSensitive(G.seen_reasons, "reasons");
+    char *why = NULL;
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(seen, reasons[i]))
+            append(&why, "  no case escalates with %s\n", reasons[i]);
+    if (count_members(seen) <= (int)(sizeof reasons / sizeof reasons[0]))
+        append(&why, "  no case escalates through an explicit escalate step\n");
+    if (why)
+        fail_msg("%s", why);
+}
+
 /* Each NAME.fixtures.json can start its flow and answers every action and event the cases met. */
 static void test_fixtures_answer_what_the_flows_ask(void **state)
 {
@@ -532,7 +614,7 @@ int main(void)
         fprintf(stderr, "cannot create an engine\n");
         return 1;
     }
-    struct CMUnitTest tests[MAX_FILES + 3];
+    struct CMUnitTest tests[MAX_FILES + 4];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest){"every_flow_loads", test_every_flow_loads, NULL, NULL, NULL};
     static char names[MAX_FILES][300];
@@ -542,6 +624,8 @@ int main(void)
     }
     tests[n++] = (struct CMUnitTest){"every_step_is_covered", test_every_step_is_covered, NULL,
                                      NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"every_policy_reason_is_exercised",
+                                     test_every_policy_reason_is_exercised, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"fixtures_answer_what_the_flows_ask",
                                      test_fixtures_answer_what_the_flows_ask, NULL, NULL, NULL};
     int failed = _cmocka_run_group_tests("flow_paths", tests, n, NULL, NULL);

@@ -162,11 +162,15 @@ expect_json 1 status '"resolved"'
 
 # --- each line is flushed as it is written ----------------------------------------------------
 coproc HF { "$HF_BIN" run --json "$T/tiny.lua"; }
-IFS= read -r -t 10 first <&"${HF[0]}" || fail "no start line before any event was sent"
+# bash unsets HF and HF_PID as soon as the coprocess ends: keep copies at once
+hf_pid=$HF_PID
+exec {hf_out}<&"${HF[0]}" {hf_in}>&"${HF[1]}"
+IFS= read -r -t 10 first <&"$hf_out" || fail "no start line before any event was sent"
 json_has "$first" step '"menu"' || fail "start line: $first"
-echo '{"type": "choose", "option": "pay"}' >&"${HF[1]}"
-IFS= read -r -t 10 second <&"${HF[0]}" || fail "no reply line while stdin stays open"
+echo '{"type": "choose", "option": "pay"}' >&"$hf_in"
+IFS= read -r -t 10 second <&"$hf_out" || fail "no reply line while stdin stays open"
 json_has "$second" step '"amount"' || fail "reply line: $second"
-eval "exec ${HF[1]}>&-"
-wait "$HF_PID" || fail "run --json did not exit 0 at end of input"
+exec {hf_in}>&- {hf_out}<&-
+if [ -n "${HF[1]:-}" ]; then eval "exec ${HF[1]}>&-"; fi
+wait "$hf_pid" || fail "run --json did not exit 0 at end of input"
 exit 0
