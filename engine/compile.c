@@ -82,7 +82,8 @@ static void compile_policy(hfi_cc *c, int idx)
         hfi_cc_problem(c, NULL, "policy must be a table");
         return;
     }
-    static const char *const fields[] = {"max_retries", "max_visits", "repeat_contact", NULL};
+    static const char *const fields[] = {"max_retries", "max_visits", "repeat_contact",
+                                         "flag_priority", NULL};
     hfi_cc_fields(c, idx, NULL, "policy", fields);
     lua_getfield(L, idx, "max_retries");
     if (!lua_isnil(L, -1)) {
@@ -100,6 +101,26 @@ static void compile_policy(hfi_cc *c, int idx)
         else
             f->max_visits = (uint32_t)lua_tointeger(L, -1);
     }
+    lua_getfield(L, idx, "flag_priority");
+    int fp = lua_gettop(L);
+    if (lua_type(L, fp) == LUA_TTABLE) {
+        uint32_t n = hfi_cc_count(L, fp);
+        f->flagprio = hfi_cc_zalloc(c, sizeof *f->flagprio * (n ? n : 1));
+        lua_pushnil(L);
+        while (lua_next(L, fp)) {
+            const char *p = hfi_cc_priority(c, lua_gettop(L), NULL);
+            if (lua_type(L, -2) != LUA_TSTRING || !p) {
+                hfi_cc_problem(c, NULL, "policy.flag_priority must map flags to priorities");
+            } else {
+                f->flagprio[f->nflagprio].priority = p;
+                f->flagprio[f->nflagprio++].flag = hfi_cc_dup(c, lua_tostring(L, -2));
+            }
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, fp)) {
+        hfi_cc_problem(c, NULL, "policy.flag_priority must be { flag = \"priority\", ... }");
+    }
+    lua_settop(L, idx);
     lua_getfield(L, idx, "repeat_contact");
     int rc = lua_gettop(L);
     if (lua_type(L, rc) == LUA_TTABLE) {

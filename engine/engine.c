@@ -172,6 +172,9 @@ void hfi_flow_free(hf_engine *e, hfi_flow *f)
     for (uint32_t i = 0; f->on && i < f->non; i++)
         hfi_strfree(e, f->on[i].name);
     hfi_sfree(e, f->on);
+    for (uint32_t i = 0; f->flagprio && i < f->nflagprio; i++)
+        hfi_strfree(e, f->flagprio[i].flag);
+    hfi_sfree(e, f->flagprio);
     hfi_strfree(e, f->id);
     hfi_strfree(e, f->title);
     hfi_strfree(e, f->source_name);

@@ -87,10 +87,38 @@ static void default_summary(hf_session *s, const char *reason, hfi_buf *out)
     hfi_buf_free(&w);
 }
 
+static int prio_rank(const char *p)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(p, hfi_priorities[i]) == 0)
+            return i;
+    return 1;
+}
+
+/* Flags raise the priority by policy: the flow's policy.flag_priority, else the engine's
+ * defaults (vulnerable: at least high; fraud: urgent). Never lowers it. */
+static const char *raise_for_flags(const hf_session *s, const char *priority)
+{
+    static const hfi_flagprio defaults[] = {{(char *)"vulnerable", "high"},
+                                            {(char *)"fraud", "urgent"}};
+    const hfi_flow *top = s->frames[0].flow;
+    const hfi_flagprio *map = top->flagprio ? top->flagprio : defaults;
+    uint32_t n = top->flagprio ? top->nflagprio : 2;
+    char item[256];
+    for (uint32_t i = 0; s->flags && i < n; i++) {
+        int len = snprintf(item, sizeof item, "\"%s\"", map[i].flag);
+        if (len > 0 && (size_t)len < sizeof item && hfi_flags_has(s->flags, item, (size_t)len) &&
+            prio_rank(map[i].priority) > prio_rank(priority))
+            priority = map[i].priority;
+    }
+    return priority;
+}
+
 static void build(hf_session *s, const char *reason, const char *skills, const char *priority,
                   const char *summary, size_t summary_len, const char *detail)
 {
     hf_engine *e = s->e;
+    priority = raise_for_flags(s, priority);
     hfi_path_close(s);
     hfi_buf sum;
     hfi_buf_init(&sum, e);

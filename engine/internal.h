@@ -205,6 +205,11 @@ typedef struct hfi_locale {
     char **texts;
 } hfi_locale;
 
+typedef struct hfi_flagprio {
+    char *flag;
+    const char *priority; /* the least priority an escalation with the flag gets */
+} hfi_flagprio;
+
 typedef struct hfi_intent {
     char *name;
     int target;   /* step index, or HFI_NONE when disabled */
@@ -223,6 +228,8 @@ typedef struct hfi_flow {
     uint32_t max_retries, max_visits, repeat_failures;
     int64_t repeat_within;
     bool has_max_retries;
+    hfi_flagprio *flagprio; /* policy.flag_priority; NULL: the engine's defaults */
+    uint32_t nflagprio;
     hfi_locale *locales;
     uint32_t nlocales;
     uint32_t default_locale;
@@ -410,6 +417,8 @@ void hfi_run_goto(hf_session *s, int idx);
 void hfi_run_take(hf_session *s, const hfi_trans *list, uint32_t n);
 void hfi_path_answer(hf_session *s, const char *key, const char *json, size_t len);
 void hfi_path_close(hf_session *s);
+/* Whether a flags list ("\"a\",\"b\"") holds the JSON string item (quotes included). */
+bool hfi_flags_has(const char *list, const char *item, size_t n);
 void hfi_path_step(hf_session *s, const hfi_flow *f, const hfi_step *st);
 bool hfi_emit_text(hf_session *s, const hfi_text *t, const char *type);
 bool hfi_emit_ask(hf_session *s, const hfi_step *st);

@@ -172,7 +172,7 @@ static const char *item_end(const char *p)
     return *q ? q + 1 : q;
 }
 
-static bool has_item(const char *list, const char *item, size_t n)
+bool hfi_flags_has(const char *list, const char *item, size_t n)
 {
     for (const char *p = list; p && *p == '"';) {
         const char *end = item_end(p);
@@ -193,7 +193,7 @@ static void add_flags(hf_session *s, const char *items)
     for (const char *p = items; *p == '"';) {
         const char *end = item_end(p);
         size_t n = (size_t)(end - p);
-        if (!has_item(e->tmp.p, p, n)) {
+        if (!hfi_flags_has(e->tmp.p, p, n)) {
             if (e->tmp.len)
                 hfi_buf_addc(&e->tmp, ',');
             hfi_buf_add(&e->tmp, p, n);

@@ -619,6 +619,62 @@ static void policy_escalation_text_comes_from_flow_strings(void **state)
     hf_engine_free(e);
 }
 
+/* A flow with a flag-raising step, the human intent from the menu, and a given priority. */
+static char *flag_flow(const char *policy, const char *flags, const char *priority)
+{
+    static char src[1024];
+    snprintf(src, sizeof src,
+             "return flow 'fp' { start = 'a', priority = '%s', %s steps = {\n"
+             "  a = say { text = 'A', flags = { %s }, choices = {\n"
+             "    { id = 'x', label = 'X', go = 'e' } } },\n"
+             "  e = escalate { reason = 'r' } } }\n",
+             priority, policy, flags);
+    return src;
+}
+
+static const char *priority_after_human(const char *policy, const char *flags,
+                                        const char *priority, char *out, size_t n)
+{
+    hf_engine *e = t_engine();
+    t_load(e, flag_flow(policy, flags, priority));
+    hf_session *s = t_start(e, "fp", NULL);
+    cJSON *o = t_send(s, "{\"type\":\"intent\",\"name\":\"human\"}");
+    snprintf(out, n, "%s", t_str(o, "escalation.priority"));
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+    return out;
+}
+
+static void flags_raise_the_priority_by_policy_never_lower_it(void **state)
+{
+    (void)state;
+    char p[16];
+    assert_string_equal(priority_after_human("", "", "normal", p, sizeof p), "normal");
+    assert_string_equal(priority_after_human("", "'vulnerable'", "normal", p, sizeof p), "high");
+    assert_string_equal(priority_after_human("", "'fraud'", "normal", p, sizeof p), "urgent");
+    assert_string_equal(priority_after_human("", "'vulnerable'", "urgent", p, sizeof p),
+                        "urgent");
+    assert_string_equal(priority_after_human("", "'vip'", "low", p, sizeof p), "low");
+    /* a flow's own policy replaces the defaults */
+    const char *pol = "policy = { flag_priority = { vip = 'high' } },";
+    assert_string_equal(priority_after_human(pol, "'vip'", "low", p, sizeof p), "high");
+    assert_string_equal(priority_after_human(pol, "'fraud'", "low", p, sizeof p), "low");
+}
+
+static void bad_flag_priority_policy_fails_the_load(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    const char *src = flag_flow("policy = { flag_priority = { vip = 'asap' } },", "", "normal");
+    assert_int_equal(hf_engine_load_string(e, src, strlen(src), "fp.lua", NULL), HF_ECHECK);
+    assert_non_null(strstr(hf_engine_errmsg(e), "priority must be one of"));
+    src = flag_flow("policy = { flag_priority = 'high' },", "", "normal");
+    assert_int_equal(hf_engine_load_string(e, src, strlen(src), "fp.lua", NULL), HF_ECHECK);
+    assert_non_null(strstr(hf_engine_errmsg(e), "flag_priority"));
+    hf_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +695,8 @@ int main(void)
         cmocka_unit_test(explicit_escalate_step_escalates_with_its_reason),
         cmocka_unit_test(escalation_has_every_field_and_no_engine_internals),
         cmocka_unit_test(policy_escalation_text_comes_from_flow_strings),
+        cmocka_unit_test(flags_raise_the_priority_by_policy_never_lower_it),
+        cmocka_unit_test(bad_flag_priority_policy_fails_the_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -910,7 +910,7 @@ static void escalate_step_carries_the_whole_escalation(void **state)
     assert_ui_len(o, 1);
     t_assert_str(o, "ui.0.text", "Passing you on.");
     assert_json_at(o, "escalation.skills", "[\"cards\",\"fraud\"]");
-    t_assert_str(o, "escalation.priority", "high");
+    t_assert_str(o, "escalation.priority", "urgent"); /* the step says high; fraud raises it */
     cJSON *flags = t_get(o, "escalation.flags");
     assert_int_equal(cJSON_GetArraySize(flags), 2);
     assert_true(array_has_string(flags, "vulnerable"));

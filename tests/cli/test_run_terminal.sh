@@ -93,7 +93,7 @@ expect_out "[action a1 payments.find"
 expect_out "result> "
 expect_out "! that is not JSON"
 expect_out "Passing you to the cards team."
-expect_out "== escalated: not_resolved (cards, normal) =="
+expect_out "== escalated: not_resolved (cards, high) =="
 expect_out "summary: Card declined for someone."
 expect_out "flags: vulnerable"
 expect_out 'collected: {"amount":12.5,"payment":{"reason":"other"}}'
@@ -101,7 +101,7 @@ expect_no_out "fixture"
 
 # An empty line is ok with no data; "!message" a failure (here: on_error goes to the agent).
 play "$NOFX" 1 5 '!bank down'
-expect_out "== escalated: not_resolved (cards, normal) =="
+expect_out "== escalated: not_resolved (cards, high) =="
 play "$NOFX" 1 5 ''
 expect_out "== escalated: not_resolved"
 
