@@ -189,6 +189,19 @@ void hfi_buf_add_jstr(hfi_buf *b, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     *o++ = '"';
     for (size_t i = 0; i < n;) {
+        /* eight bytes at a time while none needs escaping: no control character, quote,
+         * backslash or non-ASCII byte */
+        while (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, u + i, 8);
+            if (hfi_swar_special(x))
+                break;
+            memcpy(o, u + i, 8);
+            o += 8;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned c = u[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             *o++ = (char)c;

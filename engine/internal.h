@@ -110,6 +110,17 @@ const char *hfi_jstr(hfi_jdoc *d, int i, size_t *len);
 bool hfi_jwrite(hfi_jdoc *d, int i, hfi_buf *b, const char *const *skip);
 static inline int hfi_jtype(const hfi_jdoc *d, int i) { return i < 0 ? -1 : d->nodes[i].type; }
 
+/* Whether any of the eight bytes in x is a control character (< 0x20), '"', '\\' or
+ * non-ASCII: the bytes a JSON string cannot take as they are, or must check. */
+static inline bool hfi_swar_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    uint64_t lt20 = (x - ones * 0x20) & ~x;            /* high bit set where byte < 0x20 */
+    uint64_t zq = (q - ones) & ~q, zb = (bs - ones) & ~bs; /* ... where byte == '"', '\\' */
+    return ((lt20 | zq | zb) & high) || (x & high);
+}
+
 /* ---- allocation ---------------------------------------------------------------------- */
 
 void *hfi_alloc(hf_engine *e, size_t n);

@@ -59,6 +59,15 @@ static bool string(parser *ps, const char **s, uint32_t *n, bool *escaped)
     const unsigned char *p = (const unsigned char *)ps->p + 1, *end = (const unsigned char *)ps->end;
     *escaped = false;
     while (p < end && *p != '"') {
+        while (end - p >= 8) { /* plain ASCII runs, eight bytes at a time */
+            uint64_t x;
+            memcpy(&x, p, 8);
+            if (hfi_swar_special(x))
+                break;
+            p += 8;
+        }
+        if (p >= end || *p == '"')
+            break;
         unsigned c = *p;
         if (c < 0x20)
             return fail(ps, "control character in a string"), false;
@@ -146,8 +155,38 @@ static bool number(parser *ps, hfi_jnode *node)
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
-    char tmp[64];
     size_t n = (size_t)(p - s);
+    /* a plain decimal of at most 15 digits is exact as integer / 10^k: the same double strtod
+     * gives, without its cost */
+    {
+        static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                       1e11, 1e12, 1e13, 1e14, 1e15};
+        const char *q = s;
+        bool neg = *q == '-';
+        q += neg;
+        uint64_t m = 0;
+        int digits = 0, frac = -1;
+        for (; q < p; q++) {
+            if (*q == '.') {
+                frac = 0;
+                continue;
+            }
+            if (*q < '0' || *q > '9')
+                break;
+            m = m * 10 + (uint64_t)(*q - '0');
+            digits++;
+            frac += frac >= 0;
+        }
+        if (q == p && digits <= 15) {
+            double v = (double)m / pow10[frac > 0 ? frac : 0];
+            node->num = neg ? -v : v;
+            node->s = s;
+            node->n = (uint32_t)n;
+            ps->p = p;
+            return true;
+        }
+    }
+    char tmp[64];
     if (n >= sizeof tmp) { /* a very long number: copy what strtod needs */
         char *big = hfi_alloc(ps->d->e, n + 1);
         if (!big)
