@@ -106,6 +106,7 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
     hfi_buf_init(&e->ui, e);
     hfi_buf_init(&e->out, e);
     hfi_buf_init(&e->tmp, e);
+    hfi_buf_init(&e->ev, e);
     e->doc.e = e;
     hfi_buf_init(&e->doc.strings, e);
     if (hfi_sandbox_open(e) != HF_OK) {
@@ -200,6 +201,7 @@ void hf_engine_free(hf_engine *e)
     hfi_buf_free(&e->ui);
     hfi_buf_free(&e->out);
     hfi_buf_free(&e->tmp);
+    hfi_buf_free(&e->ev);
     hfi_jdoc_free(&e->doc);
     if (e->opt.alloc)
         e->opt.alloc(e->opt.alloc_ud, e, sizeof *e, 0);

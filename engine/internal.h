@@ -276,6 +276,7 @@ struct hf_engine {
     hfi_buf ui;         /* ui components of the event in progress */
     hfi_buf out;        /* output being built */
     hfi_buf tmp;
+    hfi_buf ev;         /* values taken from the event in progress */
     hfi_jdoc doc;       /* the event or context being read */
     /* the read-only view of one session's context, kept until that context changes */
     const hf_session *view_of;

@@ -59,15 +59,6 @@ static bool string(parser *ps, const char **s, uint32_t *n, bool *escaped)
     const unsigned char *p = (const unsigned char *)ps->p + 1, *end = (const unsigned char *)ps->end;
     *escaped = false;
     while (p < end && *p != '"') {
-        while (end - p >= 8) { /* plain ASCII runs, eight bytes at a time */
-            uint64_t x;
-            memcpy(&x, p, 8);
-            if (hfi_swar_special(x))
-                break;
-            p += 8;
-        }
-        if (p >= end || *p == '"')
-            break;
         unsigned c = *p;
         if (c < 0x20)
             return fail(ps, "control character in a string"), false;

@@ -561,44 +561,32 @@ static void handle_result(hf_session *s, event *ev)
     s->args = NULL;
     s->status = HF_STATUS_WAITING; /* no longer pending; whatever follows sets the status */
     s->expect = HFI_EXP_NONE;
-    size_t n = 0, en = 0;
-    char *json, *errj = NULL;
-    hfi_buf b;
-    hfi_buf_init(&b, e);
+    /* the result as canonical JSON, in the engine's event buffer: data, or {"error": "..."} */
+    hfi_buf *b = &e->ev;
+    hfi_buf_reset(b);
+    size_t err_at = 0;
+    bool written;
     if (ok) {
-        json = to_json(e, member(e, ev->j, "data"), &n);
+        written = hfi_jwrite(&e->doc, member(e, ev->j, "data"), b, NULL);
     } else {
         int err = member(e, ev->j, "error");
-        if (err >= 0)
-            hfi_jwrite(&e->doc, err, &b, NULL);
-        else
-            hfi_buf_adds(&b, "\"failed\"");
-        errj = hfi_buf_dup(&b, &en);
-        hfi_buf_reset(&b);
-        hfi_buf_adds(&b, "{\"error\":");
-        hfi_buf_adds(&b, errj ? errj : "\"failed\"");
-        hfi_buf_addc(&b, '}');
-        json = hfi_buf_dup(&b, &n);
+        hfi_buf_adds(b, "{\"error\":");
+        err_at = b->len;
+        written = err >= 0 ? hfi_jwrite(&e->doc, err, b, NULL) : (hfi_buf_adds(b, "\"failed\""), true);
+        hfi_buf_addc(b, '}');
     }
-    hfi_buf_free(&b);
-    if (!json || (!ok && !errj)) {
-        if (json)
-            hfi_free(e, json, n + 1);
-        hfi_escalate(s, "flow_error", "action result unusable (out of memory or too deep)");
+    if (!written || b->oom) {
+        s->oom = true;
         return;
     }
     if (ok)
-        hfi_path_answer(s, "result", json, n);
+        hfi_path_answer(s, "result", b->p, b->len);
     else
-        hfi_path_answer(s, "error", errj, en);
-    if (errj)
-        hfi_free(e, errj, en + 1);
-    if (st->save && hfi_ctx_assign(s, st->save, json, n) != HF_OK) {
-        hfi_free(e, json, n + 1);
+        hfi_path_answer(s, "error", b->p + err_at, b->len - err_at - 1);
+    if (st->save && hfi_ctx_assign(s, st->save, b->p, b->len) != HF_OK) {
         hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
         return;
     }
-    hfi_free(e, json, n + 1);
     if (ok)
         hfi_run_take(s, st->next, st->nnext);
     else if (st->on_error != HFI_NONE)
