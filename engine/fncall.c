@@ -171,6 +171,8 @@ int hfi_ctx_assign(hf_session *s, const char *key, const char *json, size_t jlen
     hfi_json_set_member(&e->tmp, s->ctx, s->ctx_len, key, strlen(key), json, jlen);
     if (e->tmp.oom)
         return hfi_fail(e, HF_ENOMEM, "out of memory");
+    if (e->tmp.len > e->opt.max_string)
+        return hfi_fail(e, HF_EINVAL, "the context would grow past max_string");
     if (strcmp(key, "locale") == 0) {
         char *loc = NULL;
         if (jlen >= 2 && json[0] == '"') {
@@ -186,6 +188,27 @@ int hfi_ctx_assign(hf_session *s, const char *key, const char *json, size_t jlen
         s->locale = loc;
     }
     return hfi_ctx_replace(s, e->tmp.p, e->tmp.len);
+}
+
+int hfi_ctx_reset(hf_session *s, const char *text, size_t len)
+{
+    hf_engine *e = s->e;
+    hfi_jdoc d = {.e = e};
+    hfi_buf_init(&d.strings, e);
+    int rc = hfi_jparse(&d, text, len);
+    const char *loc = rc == HF_OK ? hfi_jstr(&d, hfi_jget(&d, 0, "locale"), NULL) : NULL;
+    char *copy = loc ? hfi_strdup(e, loc) : NULL;
+    hfi_jdoc_free(&d);
+    if (rc != HF_OK || (loc && !copy))
+        return hfi_fail(e, HF_ENOMEM, "out of memory");
+    rc = hfi_ctx_replace(s, text, len);
+    if (rc != HF_OK) {
+        hfi_strfree(e, copy);
+        return rc;
+    }
+    hfi_strfree(e, s->locale);
+    s->locale = copy;
+    return HF_OK;
 }
 
 int hfi_ctx_set(hf_session *s, const hfi_flow *f, const hfi_set *set, uint32_t n)

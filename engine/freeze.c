@@ -13,19 +13,34 @@ void hfi_readonly(lua_State *L, int idx);
 
 /* Makes the table at idx (and the tables inside it) read-only in place of its users; pushes
  * the read-only view. `seen` maps original tables to their views. */
-static void freeze_table(lua_State *L, int idx, int seen, int fnset)
+#define MAX_DEPTH 64
+
+/* A DSL object or t"key" marker keeps its meaning through its read-only view. */
+static void retag(lua_State *L, int ref, int orig, int view)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_pushvalue(L, orig);
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+        lua_pushvalue(L, view);
+        lua_insert(L, -2);
+        lua_rawset(L, -3);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void freeze_table(lua_State *L, int idx, int seen, int fnset, int depth)
 {
     idx = lua_absindex(L, idx);
+    if (depth > MAX_DEPTH)
+        luaL_error(L, "tables nested more than %d deep in the flow's locals", MAX_DEPTH);
+    luaL_checkstack(L, 8, "tables nested too deeply");
     lua_pushvalue(L, idx);
     if (lua_rawget(L, seen) != LUA_TNIL)
         return;
     lua_pop(L, 1);
-    /* DSL objects are the engine's; a table with a metatable is a read-only view already */
-    if (hfi_dsl_tkey(L, idx) || hfi_dsl_kind(L, idx)) {
-        lua_pushvalue(L, idx);
-        return;
-    }
-    if (lua_getmetatable(L, idx)) {
+    if (lua_getmetatable(L, idx)) { /* a read-only view already (libraries, the environment) */
         lua_pop(L, 1);
         lua_pushvalue(L, idx);
         return;
@@ -36,7 +51,7 @@ static void freeze_table(lua_State *L, int idx, int seen, int fnset)
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         if (lua_istable(L, -1)) {
-            freeze_table(L, -1, seen, fnset);
+            freeze_table(L, -1, seen, fnset, depth + 1);
             lua_pushvalue(L, -3);
             lua_insert(L, -2);
             lua_rawset(L, idx); /* replacing the value of an existing key is safe in next */
@@ -49,6 +64,10 @@ static void freeze_table(lua_State *L, int idx, int seen, int fnset)
     }
     lua_pushvalue(L, idx);
     hfi_readonly(L, -1);
+    hf_engine *e = hfi_engine_of(L);
+    int view = lua_gettop(L);
+    retag(L, e->kinds, idx, view);
+    retag(L, e->tmarks, idx, view);
     lua_pushvalue(L, idx);
     lua_pushvalue(L, -2);
     lua_rawset(L, seen);
@@ -75,7 +94,7 @@ static void walk_function(lua_State *L, int idx, int seen, int fnset, int list, 
         lua_pushboolean(L, 1);
         lua_rawset(L, ids);
         if (lua_istable(L, -1)) {
-            freeze_table(L, -1, seen, fnset);
+            freeze_table(L, -1, seen, fnset, 0);
             lua_remove(L, -2);
             lua_pushvalue(L, -1);
             lua_setupvalue(L, idx, n);
@@ -122,7 +141,7 @@ void hfi_freeze_flow(lua_State *L, hf_engine *e, hfi_flow *f, int first_fn)
                     lua_pushboolean(L, 1);
                     lua_rawset(L, fnset);
                 } else if (lua_istable(L, -1)) {
-                    freeze_table(L, -1, seen, fnset);
+                    freeze_table(L, -1, seen, fnset, 0);
                     lua_pop(L, 1);
                 }
                 lua_pop(L, 1);

@@ -304,6 +304,8 @@ void hfi_budget_call(hf_engine *e, int nargs, int nresults);
 /* Charges the running call for work done in C; raises when over budget. */
 void hfi_budget_charge(lua_State *L, size_t units);
 hf_engine *hfi_engine_of(lua_State *L);
+/* If the value at idx is a read-only view (sandbox.c), pushes the table it shows; else 0. */
+int hfi_readonly_target(lua_State *L, int idx);
 
 /* ---- dsl ----------------------------------------------------------------------------- */
 
@@ -419,8 +421,10 @@ int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, con
 int hfi_ctx_assign(hf_session *s, const char *key, const char *json, size_t jlen);
 /* Applies a transition's set list. */
 int hfi_ctx_set(hf_session *s, const hfi_flow *f, const hfi_set *set, uint32_t n);
-/* Makes text the session's context (a JSON object), updating derived fields. */
+/* Makes text (a JSON object) the session's context. */
 int hfi_ctx_replace(hf_session *s, const char *text, size_t len);
+/* The same, and the session's locale becomes the one that context names (restart). */
+int hfi_ctx_reset(hf_session *s, const char *text, size_t len);
 
 /* run.c */
 /* Enters step idx of the top frame and runs until the session waits, needs an action or ends. */

@@ -39,6 +39,11 @@ static void encode_table(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, 
     }
     if (hfi_dsl_kind(L, idx))
         luaL_error(L, "a flow or step cannot be used as data");
+    if (hfi_readonly_target(L, idx)) { /* a frozen table of the flow's: encode what it shows */
+        encode_table(L, lua_gettop(L), b, o, depth);
+        lua_pop(L, 1);
+        return;
+    }
     if (depth >= MAX_DEPTH)
         luaL_error(L, "data nested too deeply (or a table that contains itself)");
     lua_Unsigned n = lua_rawlen(L, idx);
@@ -50,6 +55,9 @@ static void encode_table(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, 
             strkeys++;
         lua_pop(L, 1);
     }
+    hfi_budget_charge(L, count);
+    if (b->len > hfi_engine_of(L)->opt.max_string)
+        luaL_error(L, "data larger than %d bytes", (int)hfi_engine_of(L)->opt.max_string);
     if (count > 0 && count == n) { /* an array */
         hfi_buf_addc(b, '[');
         for (lua_Unsigned i = 1; i <= n; i++) {
@@ -64,7 +72,6 @@ static void encode_table(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, 
     }
     if (strkeys != count)
         luaL_error(L, "data tables need string keys (or be arrays 1..n)");
-    hfi_budget_charge(L, count);
     keyref small[16];
     keyref *keys = count <= 16 ? small : lua_newuserdatauv(L, count * sizeof *keys, 0);
     int keys_at = lua_gettop(L);
@@ -113,7 +120,10 @@ static void encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, int de
     case LUA_TSTRING: {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
+        hfi_budget_charge(L, 1 + n / 16);
         hfi_buf_add_jstr(b, s, n);
+        if (b->len > hfi_engine_of(L)->opt.max_string)
+            luaL_error(L, "data larger than %d bytes", (int)hfi_engine_of(L)->opt.max_string);
         break;
     }
     case LUA_TTABLE:

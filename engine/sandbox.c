@@ -17,7 +17,7 @@
 #include "internal.h"
 
 #define HOOK_EVERY 1000                /* instructions between hook calls */
-#define PATTERN_MAX_COST 1e8           /* worst-case steps a pattern call may take */
+#define PATTERN_MAX_COST 2e7           /* worst-case steps a pattern call may take */
 
 hf_engine *hfi_engine_of(lua_State *L) { return *(hf_engine **)lua_getextraspace(L); }
 
@@ -162,6 +162,24 @@ static int ro_pairs(lua_State *L)
     return 3;
 }
 
+int hfi_readonly_target(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__newindex");
+    lua_rawget(L, -2);
+    bool ours = lua_tocfunction(L, -1) == ro_newindex;
+    lua_pop(L, 1);
+    if (!ours) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    return 1;
+}
+
 void hfi_readonly(lua_State *L, int idx);
 /* Replaces the table at idx (top of stack) by a read-only view of it. */
 void hfi_readonly(lua_State *L, int idx)
@@ -186,7 +204,7 @@ void hfi_readonly(lua_State *L, int idx)
 
 /* ---- charged library functions ------------------------------------------------------- */
 
-enum { C_PLAIN, C_PATTERN, C_REP, C_TABLE, C_MOVE };
+enum { C_PLAIN, C_PATTERN, C_FIND, C_REP, C_TABLE, C_MOVE, C_UNPACK };
 
 static size_t string_units(lua_State *L, int from, int to)
 {
@@ -198,13 +216,14 @@ static size_t string_units(lua_State *L, int from, int to)
 }
 
 /* Worst-case backtracking of a Lua pattern on n bytes: n^(q+1) * 2^k, q the unbounded
- * repetitions (* + - %b, back-references) and k the optional items (?). */
-static void check_pattern(lua_State *L)
+ * repetitions (* + - %b, back-references) and k the optional items (?). A call whose worst
+ * case is out of proportion is refused; the others are charged for it. */
+static void check_pattern(lua_State *L, bool find)
 {
     if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
         return; /* the library reports the bad argument */
-    if (lua_type(L, 2) != LUA_TSTRING || lua_toboolean(L, 4))
-        return; /* plain find */
+    if (lua_type(L, 2) != LUA_TSTRING || (find && lua_toboolean(L, 4)))
+        return; /* a plain find: linear */
     size_t n, plen;
     lua_tolstring(L, 1, &n);
     const char *p = lua_tolstring(L, 2, &plen);
@@ -238,7 +257,7 @@ static void check_pattern(lua_State *L)
     double cost = pow((double)n + 1, q + 1) * pow(2.0, k > 60 ? 60 : k);
     if (cost > PATTERN_MAX_COST)
         luaL_error(L, "pattern too complex for a subject of %d bytes", (int)n);
-    hfi_budget_charge(L, n);
+    hfi_budget_charge(L, (size_t)(cost / 32) + n);
 }
 
 static int charged(lua_State *L)
@@ -249,21 +268,25 @@ static int charged(lua_State *L)
     hfi_budget_charge(L, 1 + string_units(L, 1, n) / 16);
     switch (mode) {
     case C_PATTERN:
-        check_pattern(L);
+    case C_FIND:
+        check_pattern(L, mode == C_FIND);
         break;
     case C_REP: {
         lua_Integer reps = luaL_optinteger(L, 2, 0);
-        size_t len = lua_type(L, 1) == LUA_TSTRING ? lua_rawlen(L, 1) : 0;
+        /* a number to repeat is at most a few dozen bytes once converted */
+        size_t len = lua_type(L, 1) == LUA_TSTRING ? lua_rawlen(L, 1)
+                     : lua_type(L, 1) == LUA_TNUMBER ? 48 : 0;
         size_t sep = lua_type(L, 3) == LUA_TSTRING ? lua_rawlen(L, 3) : 0;
         if (reps > 0 && (double)reps * (double)(len + sep) > (double)e->opt.max_string)
             return luaL_error(L, "string.rep: result longer than %d bytes",
                               (int)e->opt.max_string);
         break;
     }
-    case C_TABLE:
-        if (lua_type(L, 1) == LUA_TTABLE) {
-            double len = (double)lua_rawlen(L, 1);
-            hfi_budget_charge(L, (size_t)(len * (1 + log2(len + 1))));
+    case C_TABLE: /* length through __len, so read-only views are charged too */
+        if (lua_type(L, 1) == LUA_TTABLE || lua_type(L, 1) == LUA_TUSERDATA) {
+            double len = (double)luaL_len(L, 1);
+            if (len > 0)
+                hfi_budget_charge(L, (size_t)(len * (1 + log2(len + 1))));
         }
         break;
     case C_MOVE:
@@ -273,6 +296,16 @@ static int charged(lua_State *L)
                 hfi_budget_charge(L, (size_t)((double)t - (double)f + 1));
         }
         break;
+    case C_UNPACK: {
+        lua_Integer i = luaL_optinteger(L, 2, 1);
+        lua_Integer j = lua_isnoneornil(L, 3) ? (lua_type(L, 1) == LUA_TTABLE ||
+                                                 lua_type(L, 1) == LUA_TUSERDATA
+                                                     ? luaL_len(L, 1) : 0)
+                                              : luaL_checkinteger(L, 3);
+        if (j >= i)
+            hfi_budget_charge(L, (size_t)((double)j - (double)i + 1));
+        break;
+    }
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -315,14 +348,14 @@ static const libfn base_fns[] = {
     {"tostring", C_PLAIN}, {"type", -1}, {"rawequal", -1}, {"rawlen", -1}, {"rawget", -1},
     {NULL, 0}};
 static const libfn string_fns[] = {
-    {"byte", C_PLAIN}, {"char", C_PLAIN}, {"find", C_PATTERN}, {"format", C_PLAIN},
+    {"byte", C_PLAIN}, {"char", C_PLAIN}, {"find", C_FIND}, {"format", C_PLAIN},
     {"gmatch", C_PATTERN}, {"gsub", C_PATTERN}, {"len", -1}, {"lower", C_PLAIN},
     {"match", C_PATTERN}, {"rep", C_REP}, {"reverse", C_PLAIN}, {"sub", C_PLAIN},
     {"upper", C_PLAIN}, {"pack", C_PLAIN}, {"packsize", C_PLAIN}, {"unpack", C_PLAIN},
     {NULL, 0}};
 static const libfn table_fns[] = {
     {"concat", C_TABLE}, {"insert", C_TABLE}, {"move", C_MOVE}, {"pack", -1},
-    {"remove", C_TABLE}, {"sort", C_TABLE}, {"unpack", C_PLAIN}, {NULL, 0}};
+    {"remove", C_TABLE}, {"sort", C_TABLE}, {"unpack", C_UNPACK}, {NULL, 0}};
 static const libfn math_fns[] = {
     {"abs", -1}, {"ceil", -1}, {"cos", -1}, {"deg", -1}, {"exp", -1}, {"floor", -1},
     {"fmod", -1}, {"log", -1}, {"max", -1}, {"min", -1}, {"modf", -1}, {"rad", -1},

@@ -617,7 +617,7 @@ static void handle_intent(hf_session *s, event *ev)
     } else if (strcmp(ev->intent, "restart") == 0) {
         unwind_to(s, 1);
         s->nhist = 0;
-        if (hfi_ctx_replace(s, s->start_ctx, strlen(s->start_ctx)) != HF_OK) {
+        if (hfi_ctx_reset(s, s->start_ctx, strlen(s->start_ctx)) != HF_OK) {
             hfi_escalate(s, "flow_error", "out of memory");
             return;
         }

@@ -222,8 +222,9 @@ HF_API int hf_session_status(const hf_session *s);
 
 /*
  * The outcome record of a finished session, as JSON:
- * {"session","flow","version","outcome","reason","steps","started_at","finished_at","duration"}
- * ("reason" only for escalations). Pass these records back in a later start context's
+ * {"session","flow","version","outcome","reason","step","steps","started_at","finished_at",
+ * "duration"} ("reason" only for escalations; "step" is where the session ended, "steps" how
+ * many steps it entered). Pass these records back in a later start context's
  * "prior_outcomes". HF_EMISUSE while the session is still running. Valid until the next call on
  * this session.
  */

@@ -66,11 +66,152 @@ static void upvalue_restore_survives_nil_values(void **state)
     hf_engine_free(e);
 }
 
+/* A step table kept in a file-level local (say {}) escaped the freezing and carried one
+ * session's context into the next. */
+static void dsl_tables_in_locals_are_frozen_too(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    t_load(e, "local store = say {}\n"
+              "local greet = t'hi'\n"
+              "return flow 'leak' { start = 'a', strings = { ['en-GB'] = { hi = 'Hello' } },\n"
+              "  steps = {\n"
+              "  a = say { text = function(ctx) return greet end, go = 'b' },\n"
+              "  b = say { text = function(ctx) store.last = ctx; return 'stored' end,\n"
+              "            choices = { { id = 'x', label = 'x', go = 'done' } } },\n"
+              "  done = resolved { text = 'ok' } } }\n");
+    hf_session *s = t_start(e, "leak", "{\"secret\":\"alice\"}");
+    cJSON *o = t_output(s);
+    /* a t"key" kept in a local still resolves through its read-only view */
+    t_assert_str(o, "ui.0.text", "Hello");
+    t_assert_str(o, "escalation.reason", "flow_error");
+    assert_non_null(strstr(t_str(o, "escalation.error"), "cannot assign"));
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
+/* string.match and gsub took a 4th argument for find's "plain" and skipped the complexity
+ * check, hanging the engine for seconds. */
+static void pattern_limits_hold_whatever_the_fourth_argument(void **state)
+{
+    (void)state;
+    const char *calls[] = {
+        "string.match(string.rep('a', 30), 'a*a*a*a*a*a*a*a*a*b', 1, true)",
+        "string.gsub(string.rep('a', 30), 'a*a*a*a*a*a*a*a*a*b', '', 1)",
+        "string.find(string.rep('a', 9999), '.-b')",
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        char src[512];
+        snprintf(src, sizeof src,
+                 "return flow 'p' { start = 'a', steps = {\n"
+                 "  a = say { text = function(ctx) local r = %s return 'done' end, go = 'z' },\n"
+                 "  z = resolved { text = 'z' } } }\n", calls[i]);
+        hf_engine *e = t_engine();
+        t_load(e, src);
+        hf_session *s = t_start(e, "p", NULL);
+        cJSON *o = t_output(s);
+        t_assert_str(o, "escalation.reason", "flow_error");
+        cJSON_Delete(o);
+        hf_session_free(s);
+        hf_engine_free(e);
+    }
+}
+
+/* table.unpack, and an encoder that did not charge array elements, let flow code do unbounded
+ * work or build an unbounded context outside the Lua heap. */
+static void c_library_work_and_data_size_are_bounded(void **state)
+{
+    (void)state;
+    const char *bodies[] = {
+        "for i = 1, 100000 do select('#', table.unpack({}, 1, 999000)) end return 'x'",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char src[512];
+        snprintf(src, sizeof src,
+                 "return flow 'u' { start = 'a', steps = {\n"
+                 "  a = say { text = function(ctx) %s end, go = 'z' },\n"
+                 "  z = resolved { text = 'z' } } }\n", bodies[i]);
+        hf_engine *e = t_engine();
+        t_load(e, src);
+        hf_session *s = t_start(e, "u", NULL);
+        cJSON *o = t_output(s);
+        t_assert_str(o, "escalation.reason", "flow_error");
+        cJSON_Delete(o);
+        hf_session_free(s);
+        hf_engine_free(e);
+    }
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'dag' { start = 'a', steps = {\n"
+              "  a = say { text = 'hi', go = 'z', set = { big = function(ctx)\n"
+              "      local t = 'xxxxxxxxxxxxxxxx'; for i = 1, 24 do t = { t, t } end; return t end } },\n"
+              "  z = resolved { text = 'z' } } }\n");
+    hf_session *s = t_start(e, "dag", NULL);
+    cJSON *o = t_output(s);
+    t_assert_str(o, "escalation.reason", "flow_error");
+    assert_non_null(strstr(t_str(o, "escalation.error"), "data larger than"));
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
+/* Freezing a deeply nested local table overran the Lua stack (heap corruption, then a crash). */
+static void deeply_nested_local_tables_fail_the_load_cleanly(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    const char *deep = "local t = {} for i = 1, 1000 do t = { t } end\n"
+                       "return flow 'deep' { start = 'a', steps = {\n"
+                       "  a = say { text = function(ctx) return type(t) end, go = 'z' },\n"
+                       "  z = resolved { text = 'z' } } }\n";
+    assert_int_equal(hf_engine_load_string(e, deep, strlen(deep), "deep.lua", NULL), HF_ECHECK);
+    assert_non_null(strstr(hf_engine_errmsg(e), "nested"));
+    t_load(e, "local t = {} for i = 1, 30 do t = { t } end\n"
+              "return flow 'ok' { start = 'a', steps = {\n"
+              "  a = say { text = function(ctx) return type(t[1][1]) end, go = 'z' },\n"
+              "  z = resolved { text = 'z' } } }\n");
+    hf_session *s = t_start(e, "ok", NULL);
+    cJSON *o = t_output(s);
+    t_assert_str(o, "status", "resolved");
+    t_assert_str(o, "ui.0.text", "table");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
+/* restart put the start context back but kept the locale a `set` had changed. */
+static void restart_restores_the_start_locale(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'loc' { start = 'a',\n"
+              "  strings = { ['en-GB'] = { hi = 'Hello' }, ['fr-FR'] = { hi = 'Bonjour' } },\n"
+              "  steps = {\n"
+              "  a = say { text = t'hi', choices = {\n"
+              "    { id = 'fr', label = 'FR', go = 'a', set = { locale = 'fr-FR' } },\n"
+              "    { id = 'end', label = 'End', go = 'z' } } },\n"
+              "  z = resolved { text = 'z' } } }\n");
+    hf_session *s = t_start(e, "loc", "{\"locale\":\"en-GB\"}");
+    cJSON *o = t_send(s, "{\"type\":\"choose\",\"option\":\"fr\"}");
+    t_assert_str(o, "ui.0.text", "Bonjour");
+    cJSON_Delete(o);
+    o = t_send(s, "{\"type\":\"intent\",\"name\":\"restart\"}");
+    t_assert_str(o, "ui.0.text", "Hello");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(intent_overridden_by_caller_leaves_the_subflow),
         cmocka_unit_test(upvalue_restore_survives_nil_values),
+        cmocka_unit_test(dsl_tables_in_locals_are_frozen_too),
+        cmocka_unit_test(pattern_limits_hold_whatever_the_fourth_argument),
+        cmocka_unit_test(c_library_work_and_data_size_are_bounded),
+        cmocka_unit_test(deeply_nested_local_tables_fail_the_load_cleanly),
+        cmocka_unit_test(restart_restores_the_start_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
