@@ -31,6 +31,10 @@ typedef struct hfi_cc {
 __attribute__((format(printf, 3, 4)))
 #endif
 void hfi_cc_problem(hfi_cc *c, const char *step, const char *fmt, ...);
+/* Compiles c->src in text mode, runs it in the sandbox under the budget, and checks that it
+ * returned a DSL object of the given kind ("flow", "routing"), left on the stack; shape is
+ * what the problem says it should have returned. */
+bool hfi_cc_run_chunk(hfi_cc *c, const char *kind, const char *shape);
 /* The number of keys of the table at idx. */
 uint32_t hfi_cc_count(lua_State *L, int idx);
 char *hfi_cc_dup(hfi_cc *c, const char *s);

@@ -65,6 +65,29 @@ void *hfi_cc_zalloc(hfi_cc *c, size_t n)
     return p;
 }
 
+bool hfi_cc_run_chunk(hfi_cc *c, const char *kind, const char *shape)
+{
+    lua_State *L = c->L;
+    hf_engine *e = c->e;
+    lua_pushfstring(L, "=%s", c->name);
+    int rc = luaL_loadbufferx(L, c->src, c->len, lua_tostring(L, -1), "t");
+    if (rc != LUA_OK) {
+        hfi_buf_reset(&e->err);
+        hfi_buf_adds(&e->err, lua_tostring(L, -1));
+        c->rc = rc == LUA_ERRSYNTAX ? HF_ESYNTAX : HF_ENOMEM;
+        return false;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "hf.env");
+    lua_setupvalue(L, -2, 1);
+    hfi_budget_call(e, 0, 1);
+    const char *got = hfi_dsl_kind(L, -1);
+    if (!got || strcmp(got, kind) != 0) {
+        hfi_cc_problem(c, NULL, "the file must return %s", shape);
+        return false;
+    }
+    return true;
+}
+
 uint32_t hfi_cc_count(lua_State *L, int idx)
 {
     uint32_t n = 0;

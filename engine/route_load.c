@@ -492,23 +492,9 @@ static int compile_body(lua_State *L)
 {
     hfi_cc *c = lua_touserdata(L, 1);
     hf_engine *e = c->e;
-    lua_pushfstring(L, "=%s", c->name);
-    int rc = luaL_loadbufferx(L, c->src, c->len, lua_tostring(L, -1), "t");
-    if (rc != LUA_OK) {
-        hfi_buf_reset(&e->err);
-        hfi_buf_adds(&e->err, lua_tostring(L, -1));
-        c->rc = rc == LUA_ERRSYNTAX ? HF_ESYNTAX : HF_ENOMEM;
+    if (!hfi_cc_run_chunk(c, "routing", "a routing config: return routing { ... }"))
         return 0;
-    }
-    lua_getfield(L, LUA_REGISTRYINDEX, "hf.env");
-    lua_setupvalue(L, -2, 1);
-    hfi_budget_call(e, 0, 1);
     int sp = lua_gettop(L);
-    const char *kind = hfi_dsl_kind(L, sp);
-    if (!kind || strcmp(kind, "routing") != 0) {
-        hfi_cc_problem(c, NULL, "the file must return a routing config: return routing { ... }");
-        return 0;
-    }
     static const char *const fields[] = {"service_level", "queues", "rules", NULL};
     hfi_cc_fields(c, sp, NULL, "the routing config", fields);
     lua_getfield(L, sp, "service_level");
