@@ -119,7 +119,8 @@ static int v_index(lua_State *L)
 
 static int v_newindex(lua_State *L)
 {
-    return luaL_error(L, "ctx is read-only in flow functions: change it with save or set");
+    return luaL_error(L, "read-only: flow code cannot change it (a flow changes its context "
+                         "with save or set)");
 }
 
 static int v_len(lua_State *L)

@@ -24,7 +24,7 @@ const char *hf_strerror(int code)
     case HF_EMISUSE: return "API misuse";
     case HF_EINVAL: return "invalid argument";
     case HF_ESYNTAX: return "flow syntax error";
-    case HF_ECHECK: return "flow failed its checks";
+    case HF_ECHECK: return "failed its load-time checks";
     case HF_ENOTFOUND: return "not found";
     case HF_EREJECTED: return "event rejected";
     case HF_EFINISHED: return "session finished";

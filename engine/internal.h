@@ -301,6 +301,9 @@ int hfi_sandbox_open(hf_engine *e);
 int hfi_protect(hf_engine *e, int (*fn)(lua_State *L), void *ud, char *errbuf, size_t errlen);
 /* Inside a protected function: calls the function below nargs arguments under the budget. */
 void hfi_budget_call(hf_engine *e, int nargs, int nresults);
+/* The same, going on with what is left of the budget (e->budget) rather than a fresh one:
+ * for several calls that together get one budget (the rules of one routing decision). */
+void hfi_budget_continue(hf_engine *e, int nargs, int nresults);
 /* Charges the running call for work done in C; raises when over budget. */
 void hfi_budget_charge(lua_State *L, size_t units);
 hf_engine *hfi_engine_of(lua_State *L);

@@ -210,6 +210,10 @@ static int read_live(rctx *c, const char *text, size_t len)
     int rc = read_live_text(c, d, text, len);
     if (rc != HF_OK)
         return rc;
+    for (uint32_t i = 0; !c->has_at && i < r->nqueues; i++)
+        if (r->queues[i].has_hours)
+            return invalid(e, "live state: needs \"at\" (unix seconds), as queue '%s' has "
+                           "opening hours", r->queues[i].name);
     r->has_at = c->has_at;
     r->at = c->at;
     r->last_live = hfi_strndup(e, text, len);
@@ -354,7 +358,7 @@ static int fn_body(lua_State *L)
     } else {
         lua_rawgeti(L, fns, r->view_slot);
     }
-    hfi_budget_call(c->e, 1, 1);
+    hfi_budget_continue(c->e, 1, 1); /* one budget for all the rules of a decision */
     f->result = lua_toboolean(L, -1);
     return 0;
 }
@@ -832,6 +836,7 @@ int hf_route(hf_engine *e, const char *escalation_json, size_t elen, const char 
         rc = read_escalation(e, &r->esc, escalation_json, elen, &c.x);
     if (rc == HF_OK)
         rc = read_live(&c, live_json, llen);
+    e->budget = (int64_t)e->opt.instruction_limit; /* shared by the rules of this decision */
     if (rc == HF_OK)
         rc = decide(&c, &dn);
     if (rc == HF_OK) {

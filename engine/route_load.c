@@ -143,9 +143,10 @@ int hfi_route_queue(const hfi_routing *r, const char *s, size_t n)
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         const char *q = r->queues[mid].name;
-        int d = strncmp(q, s, n);
+        size_t qn = strlen(q);
+        int d = memcmp(q, s, qn < n ? qn : n); /* s may hold NUL bytes: compare lengths too */
         if (d == 0)
-            d = q[n] != '\0';
+            d = (qn > n) - (qn < n);
         if (d == 0)
             return mid;
         if (d < 0)
@@ -205,6 +206,8 @@ static void compile_hours(hfi_cc *c, int idx, const char *where, rqueue *q)
                 q->days |= (uint8_t)(1u << d);
             lua_pop(L, 1);
         }
+        if (!q->days)
+            hfi_cc_problem(c, where, "hours.days names no day: the queue would never open");
     }
     lua_getfield(L, idx, "utc_offset");
     if (!lua_isnil(L, -1)) {

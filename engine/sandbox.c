@@ -65,6 +65,19 @@ void hfi_budget_call(hf_engine *e, int nargs, int nresults)
     lua_sethook(L, NULL, 0, 0);
 }
 
+void hfi_budget_continue(hf_engine *e, int nargs, int nresults)
+{
+    lua_State *L = e->L;
+    e->killed = false;
+    if (e->budget <= 0)
+        luaL_error(L, "instruction budget exceeded");
+    if (atomic_exchange(&e->interrupt, 0))
+        luaL_error(L, "interrupted by the host");
+    lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    lua_call(L, nargs, nresults);
+    lua_sethook(L, NULL, 0, 0);
+}
+
 /* Once killed, the hook must fire on every instruction so that no pcall can resume. */
 static void arm_kill(lua_State *L, hf_engine *e)
 {

@@ -447,10 +447,11 @@ static void opening_hours_close_a_queue(void **state)
             t_assert_str(d, "alternatives.0.why_not", "outside its opening hours");
         cJSON_Delete(d);
     }
-    /* without "at" the hours are not checked */
-    cJSON *d = route(e, ESC_CARDS, "{\"day\":{\"agents\":50,\"arrivals_per_hour\":10,\"aht_s\":60}}");
-    t_assert_str(d, "queue", "day");
-    cJSON_Delete(d);
+    /* without "at" the hours cannot be checked: the live state is refused, never guessed */
+    assert_int_equal(
+        route_rc(e, ESC_CARDS, "{\"day\":{\"agents\":50,\"arrivals_per_hour\":10,\"aht_s\":60}}"),
+        HF_EINVAL);
+    assert_non_null(strstr(hf_engine_errmsg(e), "needs \"at\""));
     hf_engine_free(e);
 }
 
@@ -590,6 +591,10 @@ static void bad_configs_fail_with_messages_naming_the_queue_or_rule(void **state
          HF_ECHECK, "service_level must be"},
         {"return routing { queues = { a = { hours = { from = '8am', to = '20:00' } } }, rules = { { queue = 'a' } } }",
          HF_ECHECK, "queue 'a': hours need from and to"},
+        {"return routing { queues = { a = { hours = { from = '08:00', to = '20:00', days = { } } } }, rules = { { queue = 'a' } } }",
+         HF_ECHECK, "names no day"},
+        {"return routing { queues = { a = { } }, rules = { { queue = 'a\\0zzzzzzzzzzzzzzzzz' } } }",
+         HF_ECHECK, "is not one of the queues"},
         {"return routing { queues = { a = { hours = { from = '08:00', to = '20:00', days = { 'monday' } } } }, rules = { { queue = 'a' } } }",
          HF_ECHECK, "'monday' is not one of"},
         {"return routing { queues = { a = { hours = { from = '08:00', to = '20:00', utc_offset = 1.5 } } }, rules = { { queue = 'a' } } }",
@@ -615,6 +620,33 @@ static void bad_configs_fail_with_messages_naming_the_queue_or_rule(void **state
                          HF_ENOTFOUND);
         hf_engine_free(e);
     }
+}
+
+/* One budget for every rule function of a decision: after a rule that loops, a later function
+ * rule gets nothing left and does not hold, so one call's cost is bounded whatever the config. */
+static void rule_functions_share_one_budget_per_decision(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    const char *cfg = "return routing { queues = { a = { }, b = { }, c = { } }, rules = {\n"
+                      "  { when = function(e) while true do end end, queue = 'a' },\n"
+                      "  { when = function(e) return true end, queue = 'b' },\n"
+                      "  { queue = 'c' } } }\n";
+    assert_int_equal(hf_engine_load_routing(e, cfg, strlen(cfg), "shared.lua"), HF_OK);
+    const char *live = "{\"a\":{\"agents\":5,\"arrivals_per_hour\":10,\"aht_s\":60},"
+                       "\"b\":{\"agents\":5,\"arrivals_per_hour\":10,\"aht_s\":60},"
+                       "\"c\":{\"agents\":5,\"arrivals_per_hour\":10,\"aht_s\":60}}";
+    cJSON *d = route(e, ESC_CARDS, live);
+    t_assert_str(d, "queue", "c");
+    char *text = cJSON_PrintUnformatted(t_get(d, "explain"));
+    assert_non_null(strstr(text, "budget"));
+    free(text);
+    cJSON_Delete(d);
+    /* the next decision starts with a whole budget again */
+    d = route(e, ESC_CARDS, live);
+    t_assert_str(d, "queue", "c");
+    cJSON_Delete(d);
+    hf_engine_free(e);
 }
 
 static void the_reference_config_loads(void **state)
@@ -834,6 +866,7 @@ int main(void)
         cmocka_unit_test(overflow_not_taken),
         cmocka_unit_test(closed_and_unstaffed_queues_are_skipped),
         cmocka_unit_test(opening_hours_close_a_queue),
+        cmocka_unit_test(rule_functions_share_one_budget_per_decision),
         cmocka_unit_test(a_session_output_routes_by_its_escalation),
         cmocka_unit_test(misuse_and_no_routing),
         cmocka_unit_test(a_later_load_replaces_and_a_failed_one_keeps),
