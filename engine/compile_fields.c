@@ -223,7 +223,7 @@ void hfi_cc_text(hfi_cc *c, int idx, const char *step, const char *field, hfi_te
         t->s = hfi_cc_dup(c, lua_tostring(L, idx));
         hfi_buf b;
         hfi_buf_init(&b, c->e);
-        hfi_buf_add_jstr(&b, t->s, lua_rawlen(L, idx));
+        hfi_buf_add_jstr(&b, lua_tostring(L, idx), lua_rawlen(L, idx)); /* NULs included */
         t->json = hfi_buf_dup(&b, NULL);
         hfi_buf_free(&b);
         if (!t->json)

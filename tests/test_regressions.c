@@ -202,6 +202,23 @@ static void restart_restores_the_start_locale(void **state)
     hf_engine_free(e);
 }
 
+/* A literal text holding a NUL byte was escaped from a copy cut at the NUL but with the Lua
+ * string's full length: a read past the copy (found by fuzz_flow). */
+static void texts_with_nul_bytes_load_and_show_escaped(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'nul' { start = 'a', steps = {\n"
+              "  a = say { text = 'before\\0after', go = 'z' },\n"
+              "  z = resolved { text = 'z' } } }\n");
+    hf_session *s = t_start(e, "nul", NULL);
+    size_t len;
+    const char *out = hf_session_output(s, &len);
+    assert_non_null(strstr(out, "\"before\\u0000after\""));
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +229,7 @@ int main(void)
         cmocka_unit_test(c_library_work_and_data_size_are_bounded),
         cmocka_unit_test(deeply_nested_local_tables_fail_the_load_cleanly),
         cmocka_unit_test(restart_restores_the_start_locale),
+        cmocka_unit_test(texts_with_nul_bytes_load_and_show_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
