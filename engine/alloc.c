@@ -84,6 +84,8 @@ typedef union sized {
 
 void *hfi_salloc(hf_engine *e, size_t n)
 {
+    if (n == 0) /* a pointer one past the block would look like no pointer to it at all */
+        n = 1;
     sized *h = hfi_alloc(e, sizeof *h + n);
     if (!h)
         return NULL;
