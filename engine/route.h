@@ -57,6 +57,7 @@ typedef struct rrule {
 
 typedef struct rqueue {
     char *name;
+    size_t nlen;     /* strlen(name) */
     char **skills;   /* none: a generalist queue, it takes any skill */
     uint32_t nskills;
     char **langs;    /* none: any language */

@@ -143,7 +143,7 @@ int hfi_route_queue(const hfi_routing *r, const char *s, size_t n)
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         const char *q = r->queues[mid].name;
-        size_t qn = strlen(q);
+        size_t qn = r->queues[mid].nlen;
         int d = memcmp(q, s, qn < n ? qn : n); /* s may hold NUL bytes: compare lengths too */
         if (d == 0)
             d = (qn > n) - (qn < n);
@@ -254,8 +254,10 @@ static void compile_queues(hfi_cc *c, int idx)
     }
     qsort(names, k, sizeof *names, cmp_names);
     r->queues = hfi_cc_zalloc(c, sizeof *r->queues * k);
-    for (uint32_t i = 0; i < k; i++)
-        r->queues[r->nqueues++].name = hfi_cc_dup(c, names[i]);
+    for (uint32_t i = 0; i < k; i++) {
+        r->queues[r->nqueues].name = hfi_cc_dup(c, names[i]);
+        r->queues[r->nqueues++].nlen = strlen(names[i]);
+    }
     lua_pop(L, 1);
     r->live = hfi_cc_zalloc(c, sizeof *r->live * r->nqueues);
     r->said = hfi_cc_zalloc(c, (size_t)SAID_MAX * r->nqueues);
