@@ -149,7 +149,9 @@ HF_API int hf_engine_load_file(hf_engine *e, const char *path, const char **flow
 
 /*
  * A JSON array describing the loaded flows:
- * [{"id","version","title","triggers":[...],"start","steps":N}, ...], newest version last.
+ * [{"id","version","title","triggers":[...],"start","steps":N,"source"}, ...], ordered by id
+ * and then version, so the newest version of an id comes last ("source" is the name the flow
+ * was loaded under).
  * *json stays valid until the next call on the engine. *len may be NULL.
  */
 HF_API int hf_engine_flows(hf_engine *e, const char **json, size_t *len);
@@ -205,8 +207,10 @@ HF_API int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
  * option, an input while an action is pending, a stale action id, time going backwards — the
  * session is exactly as it was, the return is HF_EINVAL or HF_EREJECTED (HF_EFINISHED after the
  * end), and *reply is the session's unchanged output with an added member
- * "error": {"code": "...", "message": "..."}. reply and reply_len may be NULL. *reply stays
- * valid until the next call on this session or its engine.
+ * "error": {"code": "...", "message": "..."}. Running out of memory while reading the event
+ * is HF_ENOMEM, with the session likewise unchanged; running out while handling it ends the
+ * session with status "failed" (HF_OK: its output then says so). reply and reply_len may be
+ * NULL. *reply stays valid until the next call on this session or its engine.
  */
 HF_API int hf_session_send(hf_session *s, const char *event_json, size_t len,
                            const char **reply, size_t *reply_len);
