@@ -17,6 +17,7 @@
 typedef struct view {
     const char *p; /* the object or array, inside the text its user value holds */
     size_t n;
+    bool raw;      /* the host's text as it came: it may repeat a name */
 } view;
 
 static view *check(lua_State *L, int idx)
@@ -47,9 +48,11 @@ static void push_value(lua_State *L, int owner, const char *p, const char *end)
         hfi_json_push(L, p, (size_t)(end - p));
         return;
     }
+    bool raw = ((view *)lua_touserdata(L, owner))->raw;
     view *v = lua_newuserdatauv(L, sizeof *v, 1);
     v->p = p;
     v->n = (size_t)(end - p);
+    v->raw = raw;
     lua_getiuservalue(L, owner, 1);
     lua_setiuservalue(L, -2, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, hfi_engine_of(L)->viewmt);
@@ -79,7 +82,7 @@ static bool next_item(cursor *c, bool object)
         c->kp = p + 1;
         c->kq = hfi_json_skip(p, c->end) - 1;
         p = c->kq + 1;
-        while (p < c->end && (*p == ':' || *p == ' '))
+        while (p < c->end && (*p == ':' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
             p++;
     }
     c->vp = p;
@@ -99,12 +102,17 @@ static int v_index(lua_State *L)
             return 0;
         size_t klen;
         const char *key = lua_tolstring(L, 2, &klen);
+        const char *vp = NULL, *vq = NULL;
         while (next_item(&c, true))
             if (hfi_json_keycmp(c.kp, c.kq, key, klen) == 0) {
-                push_value(L, 1, c.vp, c.vq);
-                return 1;
+                vp = c.vp, vq = c.vq;
+                if (!v->raw)
+                    break; /* canonical text: names are unique */
             }
-        return 0;
+        if (!vp)
+            return 0;
+        push_value(L, 1, vp, vq); /* in raw text, the last of repeated names, as JSON readers do */
+        return 1;
     }
     if (!lua_isinteger(L, 2))
         return 0;
@@ -261,7 +269,7 @@ void hfi_view_open(lua_State *L, int env)
     }
 }
 
-void hfi_view_push(lua_State *L, const char *text, size_t len)
+void hfi_view_push(lua_State *L, const char *text, size_t len, bool raw)
 {
     char *copy = lua_newuserdatauv(L, len + 1, 0);
     memcpy(copy, text, len);
@@ -269,6 +277,7 @@ void hfi_view_push(lua_State *L, const char *text, size_t len)
     view *v = lua_newuserdatauv(L, sizeof *v, 1);
     v->p = copy;
     v->n = len;
+    v->raw = raw;
     lua_insert(L, -2);
     lua_setiuservalue(L, -2, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, hfi_engine_of(L)->viewmt);

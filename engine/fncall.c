@@ -42,7 +42,7 @@ static void push_view(lua_State *L, hf_engine *e, hf_session *s)
         lua_rawgeti(L, -1, 0);
     } else {
         e->view_of = NULL;
-        hfi_view_push(L, s->ctx, s->ctx_len);
+        hfi_view_push(L, s->ctx, s->ctx_len, false);
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, 0);
         e->view_of = s;

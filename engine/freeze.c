@@ -30,6 +30,13 @@ static void retag(lua_State *L, int ref, int orig, int view)
     lua_pop(L, 1);
 }
 
+static void note_function(lua_State *L, int fnset)
+{
+    lua_pushvalue(L, -1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, fnset);
+}
+
 static void freeze_table(lua_State *L, int idx, int seen, int fnset, int depth)
 {
     idx = lua_absindex(L, idx);
@@ -38,39 +45,67 @@ static void freeze_table(lua_State *L, int idx, int seen, int fnset, int depth)
     luaL_checkstack(L, 8, "tables nested too deeply");
     lua_pushvalue(L, idx);
     if (lua_rawget(L, seen) != LUA_TNIL)
-        return;
+        return; /* its view, made before (cycles end here too) */
     lua_pop(L, 1);
     if (lua_getmetatable(L, idx)) { /* a read-only view already (libraries, the environment) */
         lua_pop(L, 1);
         lua_pushvalue(L, idx);
         return;
     }
-    lua_pushvalue(L, idx);
-    lua_pushvalue(L, idx);
-    lua_rawset(L, seen); /* cycles end here */
+    /* keys cannot be replaced where they stand: a table with table keys is copied instead */
+    bool table_keys = false;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        if (lua_istable(L, -1)) {
-            freeze_table(L, -1, seen, fnset, depth + 1);
-            lua_pushvalue(L, -3);
-            lua_insert(L, -2);
-            lua_rawset(L, idx); /* replacing the value of an existing key is safe in next */
-        } else if (lua_isfunction(L, -1)) {
-            lua_pushvalue(L, -1);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, fnset);
-        }
         lua_pop(L, 1);
+        if (lua_istable(L, -1)) {
+            table_keys = true;
+            lua_pop(L, 1);
+            break;
+        }
     }
-    lua_pushvalue(L, idx);
+    if (table_keys)
+        lua_newtable(L);
+    else
+        lua_pushvalue(L, idx);
+    int target = lua_gettop(L);
+    lua_pushvalue(L, target);
     hfi_readonly(L, -1);
-    hf_engine *e = hfi_engine_of(L);
     int view = lua_gettop(L);
+    hf_engine *e = hfi_engine_of(L);
     retag(L, e->kinds, idx, view);
     retag(L, e->tmarks, idx, view);
     lua_pushvalue(L, idx);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, seen);
+    lua_pushvalue(L, view);
+    lua_rawset(L, seen); /* before the contents: a table that holds itself gets its view */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        bool replaced = false;
+        if (lua_istable(L, -1)) {
+            freeze_table(L, -1, seen, fnset, depth + 1);
+            lua_replace(L, -2);
+            replaced = true;
+        } else if (lua_isfunction(L, -1)) {
+            note_function(L, fnset);
+        }
+        if (table_keys) {
+            lua_pushvalue(L, -2);
+            if (lua_istable(L, -1)) {
+                freeze_table(L, -1, seen, fnset, depth + 1);
+                lua_replace(L, -2);
+            } else if (lua_isfunction(L, -1)) {
+                note_function(L, fnset);
+            }
+            lua_insert(L, -2);
+            lua_rawset(L, target);
+        } else if (replaced) { /* replacing an existing key's value is safe during next */
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, idx);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_remove(L, target);
 }
 
 /* Walks the function at idx: freezes the tables its upvalues hold, records every upvalue once

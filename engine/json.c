@@ -143,6 +143,8 @@ static void encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o, int de
     }
     if (b->oom)
         luaL_error(L, "not enough memory");
+    if (b->len > hfi_engine_of(L)->opt.max_string)
+        luaL_error(L, "data larger than %d bytes", (int)hfi_engine_of(L)->opt.max_string);
 }
 
 void hfi_json_encode(lua_State *L, int idx, hfi_buf *b, const hfi_jopts *o)

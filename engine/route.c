@@ -372,7 +372,7 @@ static int fn_body(lua_State *L)
     int fns = lua_gettop(L);
     lua_rawgeti(L, fns, f->ref);
     if (!c->view_ready) {
-        hfi_view_push(L, r->view.p, r->view.len);
+        hfi_view_push(L, r->view.p, r->view.len, true);
         lua_pushvalue(L, -1);
         lua_rawseti(L, fns, r->view_slot);
         c->view_ready = true;
@@ -532,17 +532,27 @@ static void put(slot *w, const char *s, size_t n)
 
 static void puts_(slot *w, const char *s) { put(w, s, strlen(s)); }
 
-/* v with exactly `decimals` digits after the point, as printf's %.Nf would write it. */
+/* printf's own "%.Nf" (decimals >= 0) or "%g" (decimals < 0), clamped to the slot. */
+static void put_printf(slot *w, int decimals, double v)
+{
+    char tmp[64];
+    int n = decimals >= 0 ? snprintf(tmp, sizeof tmp, "%.*f", decimals, v)
+                          : snprintf(tmp, sizeof tmp, "%g", v);
+    if (n > 0)
+        put(w, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* v as printf's "%.Nf" writes it (N = 1 or 2). The integer path is exact away from a tie;
+ * values near one, huge ones and non-finite ones go to printf itself. */
 static void put_fixed(slot *w, double v, int decimals)
 {
-    char tmp[40];
-    if (!(fabs(v) < 1e12)) {
-        int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
-        put(w, tmp, n > 0 ? (size_t)n : 0);
+    double scale = decimals == 1 ? 10 : 100, x = fabs(v) * scale;
+    if (!(x < 1e15) || fabs(x - floor(x) - 0.5) < 1e-6) {
+        put_printf(w, decimals, v);
         return;
     }
-    long long scale = decimals == 1 ? 10 : 100, n = llround(fabs(v) * (double)scale);
-    char *e = tmp + sizeof tmp, *p = e;
+    long long n = llround(x);
+    char tmp[40], *e = tmp + sizeof tmp, *p = e;
     for (int i = 0; i < decimals; i++, n /= 10)
         *--p = (char)('0' + n % 10);
     *--p = '.';
@@ -550,18 +560,25 @@ static void put_fixed(slot *w, double v, int decimals)
         *--p = (char)('0' + n % 10);
         n /= 10;
     } while (n);
-    if (v < 0 && (p[0] != '0' || strspn(p, "0.") != (size_t)(e - p)))
+    if (signbit(v))
         *--p = '-';
     put(w, p, (size_t)(e - p));
 }
 
-/* v as the shortest text that reads back as v (printf's %g for the figures we write). */
+/* v as printf's "%g" writes it; small whole numbers without printf. */
 static void put_num(slot *w, double v)
 {
-    char tmp[40];
-    int n = v == floor(v) && fabs(v) < 1e15 ? snprintf(tmp, sizeof tmp, "%lld", (long long)v)
-                                             : snprintf(tmp, sizeof tmp, "%g", v);
-    put(w, tmp, n > 0 ? (size_t)n : 0);
+    if (v == floor(v) && fabs(v) < 1e6 && !signbit(v)) {
+        char tmp[24], *e = tmp + sizeof tmp, *p = e;
+        long long n = (long long)v;
+        do {
+            *--p = (char)('0' + n % 10);
+            n /= 10;
+        } while (n);
+        put(w, p, (size_t)(e - p));
+        return;
+    }
+    put_printf(w, -1, v);
 }
 
 static void describe_figures(rctx *c, int q)

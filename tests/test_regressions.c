@@ -219,6 +219,102 @@ static void texts_with_nul_bytes_load_and_show_escaped(void **state)
     hf_engine_free(e);
 }
 
+/* Tables used as keys in a flow file's locals were left writable, and a table holding itself
+ * handed out its unfrozen self: either let a session leave data for the next. */
+static void table_keys_and_cycles_in_locals_are_frozen_too(void **state)
+{
+    (void)state;
+    const char *uses[] = {
+        "local holder = { [{}] = true }\n"
+        "local function put(ctx) for k in pairs(holder) do k.v = ctx.secret end end\n"
+        "local function seen() for k in pairs(holder) do if k.v then return true end end end\n",
+        "local holder = {}; holder.self = holder\n"
+        "local function put(ctx) holder.self.v = ctx.secret end\n"
+        "local function seen() return holder.self.v ~= nil end\n",
+    };
+    for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+        char src[1024];
+        snprintf(src, sizeof src,
+                 "%s"
+                 "return flow 'k' { start = 'd', steps = {\n"
+                 "  d = decide { next = {\n"
+                 "    { when = function(ctx) if ctx.role == 'a' then pcall(put, ctx) end\n"
+                 "        return false end, go = 'seen' },\n"
+                 "    { when = function(ctx) return ctx.role == 'b' and seen() end, go = 'seen' },\n"
+                 "    { go = 'unseen' } } },\n"
+                 "  seen = resolved { text = 'seen' },\n"
+                 "  unseen = resolved { text = 'unseen' } } }\n", uses[i]);
+        hf_engine *e = t_engine();
+        t_load(e, src);
+        hf_session *a = t_start(e, "k", "{\"role\":\"a\",\"secret\":\"s3cr3t\"}");
+        hf_session *b = t_start(e, "k", "{\"role\":\"b\"}");
+        cJSON *o = t_output(b);
+        t_assert_str(o, "step", "unseen");
+        cJSON_Delete(o);
+        hf_session_free(a);
+        hf_session_free(b);
+        hf_engine_free(e);
+    }
+}
+
+/* A run of numbers was never measured against max_string while it was encoded. */
+static void encoded_numbers_count_against_max_string(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'n' { start = 'a', steps = {\n"
+              "  a = action { call = 'x', args = function() local t = {}\n"
+              "      for i = 1, 60000 do t[i] = -1.2345678901234567e-300 end return { v = t } end,\n"
+              "    go = 'z' },\n"
+              "  z = resolved { text = 'z' } } }\n");
+    hf_session *s = t_start(e, "n", NULL);
+    cJSON *o = t_output(s);
+    t_assert_str(o, "escalation.reason", "flow_error");
+    assert_non_null(strstr(t_str(o, "escalation.error"), "data larger than"));
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
+static const char *ROUTING_VIEW =
+    "return routing { queues = { gold = { }, other = { } }, rules = {\n"
+    "  { when = function(e) return e.customer.tier == 'gold' and e.n == 2 end, queue = 'gold' },\n"
+    "  { queue = 'other' } } }\n";
+
+/* Rule functions read the escalation as it came: whitespace between a nested name and its
+ * value broke the reading, and a repeated name gave the first value, not the last. */
+static void rule_functions_read_raw_escalations_like_the_reader(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    assert_int_equal(hf_engine_load_routing(e, ROUTING_VIEW, strlen(ROUTING_VIEW), "v.lua"), HF_OK);
+    const char *live = "{\"gold\":{\"agents\":5,\"arrivals_per_hour\":10,\"aht_s\":60},"
+                       "\"other\":{\"agents\":5,\"arrivals_per_hour\":10,\"aht_s\":60}}";
+    const char *esc = "{\"reason\":\"x\",\"skills\":[],\"n\":1,\"n\":2,"
+                      "\"customer\":{\"tier\"\t:\n\"gold\"}}";
+    const char *d = NULL;
+    assert_int_equal(hf_route(e, esc, strlen(esc), live, strlen(live), &d, NULL), HF_OK);
+    cJSON *j = cJSON_Parse(d);
+    t_assert_str(j, "queue", "gold");
+    cJSON_Delete(j);
+    hf_engine_free(e);
+}
+
+/* The explain sentences round as printf does: 0.125 Erlangs is "0.12", not "0.13". */
+static void explain_figures_round_as_printf_does(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    assert_int_equal(hf_engine_load_routing(e, ROUTING_VIEW, strlen(ROUTING_VIEW), "v.lua"), HF_OK);
+    const char *live = "{\"gold\":{\"agents\":5,\"arrivals_per_hour\":45,\"aht_s\":10},"
+                       "\"other\":{\"agents\":5,\"arrivals_per_hour\":45,\"aht_s\":10}}";
+    const char *esc = "{\"reason\":\"x\",\"skills\":[]}";
+    const char *d = NULL;
+    assert_int_equal(hf_route(e, esc, strlen(esc), live, strlen(live), &d, NULL), HF_OK);
+    assert_non_null(strstr(d, "5 agents for 0.12 Erlangs"));
+    hf_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +326,10 @@ int main(void)
         cmocka_unit_test(deeply_nested_local_tables_fail_the_load_cleanly),
         cmocka_unit_test(restart_restores_the_start_locale),
         cmocka_unit_test(texts_with_nul_bytes_load_and_show_escaped),
+        cmocka_unit_test(table_keys_and_cycles_in_locals_are_frozen_too),
+        cmocka_unit_test(encoded_numbers_count_against_max_string),
+        cmocka_unit_test(rule_functions_read_raw_escalations_like_the_reader),
+        cmocka_unit_test(explain_figures_round_as_printf_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
