@@ -18,6 +18,7 @@ typedef struct view {
     const char *p; /* the object or array, inside the text its user value holds */
     size_t n;
     bool raw;      /* the host's text as it came: it may repeat a name */
+    bool unique;   /* ... but not in this object: the first match is the only one */
 } view;
 
 static view *check(lua_State *L, int idx)
@@ -53,6 +54,7 @@ static void push_value(lua_State *L, int owner, const char *p, const char *end)
     v->p = p;
     v->n = (size_t)(end - p);
     v->raw = raw;
+    v->unique = false;
     lua_getiuservalue(L, owner, 1);
     lua_setiuservalue(L, -2, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, hfi_engine_of(L)->viewmt);
@@ -106,8 +108,8 @@ static int v_index(lua_State *L)
         while (next_item(&c, true))
             if (hfi_json_keycmp(c.kp, c.kq, key, klen) == 0) {
                 vp = c.vp, vq = c.vq;
-                if (!v->raw)
-                    break; /* canonical text: names are unique */
+                if (!v->raw || v->unique)
+                    break; /* names are unique here */
             }
         if (!vp)
             return 0;
@@ -278,6 +280,7 @@ void hfi_view_push(lua_State *L, const char *text, size_t len, bool raw)
     v->p = copy;
     v->n = len;
     v->raw = raw;
+    v->unique = true; /* callers hand over objects whose top level names are unique */
     lua_insert(L, -2);
     lua_setiuservalue(L, -2, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, hfi_engine_of(L)->viewmt);

@@ -342,8 +342,9 @@ int hfi_json_keycmp(const char *p, const char *q, const char *key, size_t klen);
 /* ---- ctxview: the read-only context flow functions see ---------------------------------- */
 
 void hfi_view_open(lua_State *L, int env);
-/* Pushes a read-only view of the JSON object text (copied). raw: the text is as a host sent
- * it (whitespace, repeated names: the last wins), not the engine's canonical form. */
+/* Pushes a read-only view of the JSON object text (copied), whose top-level names must be
+ * unique. raw: the nested values are as a host sent them (whitespace, repeated names: the last
+ * wins), not the engine's canonical form. */
 void hfi_view_push(lua_State *L, const char *text, size_t len, bool raw);
 /* If the value at idx is a view, its JSON text; else NULL. */
 const char *hfi_view_json(lua_State *L, int idx, size_t *len);

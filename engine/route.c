@@ -346,6 +346,9 @@ static bool build_view(rctx *c)
         bool skipped = false;
         for (const char *const *k = skip; *k && !skipped; k++)
             skipped = member_is(d, c->x.obj, m, *k);
+        for (int later = n->next; !skipped && later >= 0; later = d->nodes[later].next)
+            skipped = d->nodes[later].klen == n->klen &&
+                      memcmp(d->nodes[later].key, n->key, n->klen) == 0; /* the last wins */
         if (skipped)
             continue;
         hfi_buf_addl(b, ",\"");
