@@ -9,8 +9,6 @@
 
 #include "internal.h"
 
-void hfi_readonly(lua_State *L, int idx);
-
 /* Makes the table at idx (and the tables inside it) read-only in place of its users; pushes
  * the read-only view. `seen` maps original tables to their views. */
 #define MAX_DEPTH 64

@@ -307,6 +307,8 @@ void hfi_budget_continue(hf_engine *e, int nargs, int nresults);
 /* Charges the running call for work done in C; raises when over budget. */
 void hfi_budget_charge(lua_State *L, size_t units);
 hf_engine *hfi_engine_of(lua_State *L);
+/* Replaces the table at idx by a read-only view of it (a proxy: writes raise). */
+void hfi_readonly(lua_State *L, int idx);
 /* If the value at idx is a read-only view (sandbox.c), pushes the table it shows; else 0. */
 int hfi_readonly_target(lua_State *L, int idx);
 
@@ -459,6 +461,5 @@ extern const char *const hfi_priorities[4];
 
 /* output.c */
 int hfi_output(hf_session *s);
-void hfi_output_escalation(hf_session *s, hfi_buf *b);
 
 #endif

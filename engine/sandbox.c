@@ -193,8 +193,6 @@ int hfi_readonly_target(lua_State *L, int idx)
     return 1;
 }
 
-void hfi_readonly(lua_State *L, int idx);
-/* Replaces the table at idx (top of stack) by a read-only view of it. */
 void hfi_readonly(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
