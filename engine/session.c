@@ -774,13 +774,14 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
         rejection r2;
         if (ev.type != EV_TICK && s->status < HF_STATUS_RESOLVED && check_fit(s, &ev, &r2) == HF_OK)
             dispatch(s, &ev);
-    } else if (ev.type == EV_TICK) {
-        if (s->status < HF_STATUS_RESOLVED && ev.at - s->active_at >= e->opt.idle_timeout) {
-            hfi_path_close(s);
-            hfi_finish(s, HF_STATUS_ABANDONED);
-        }
-    } else {
+    } else if (ev.type != EV_TICK) {
         dispatch(s, &ev);
+    }
+    /* idle time counts from the last activity, a fired timeout included */
+    if (ev.type == EV_TICK && s->status < HF_STATUS_RESOLVED &&
+        ev.at - s->active_at >= e->opt.idle_timeout) {
+        hfi_path_close(s);
+        hfi_finish(s, HF_STATUS_ABANDONED);
     }
     s->last_at = ev.at;
     if (ev.type != EV_TICK)

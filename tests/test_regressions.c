@@ -315,6 +315,30 @@ static void explain_figures_round_as_printf_does(void **state)
     hf_engine_free(e);
 }
 
+/* A tick late enough to fire a wait's timeout skipped the idle check that follows it. */
+static void a_tick_past_a_timeout_and_the_idle_time_abandons(void **state)
+{
+    (void)state;
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'w' { start = 'w', steps = {\n"
+              "  w = wait { timeout = 60, go = 'menu' },\n"
+              "  menu = say { text = 'Still there?', choices = { { id = 'y', label = 'Yes', go = 'z' } } },\n"
+              "  z = resolved { text = 'z' } } }\n");
+    hf_session *s = t_start(e, "w", "{\"at\":1000}");
+    /* deadline 1060; the idle timeout (1800 s) then runs from 1060 */
+    cJSON *o = t_send(s, "{\"type\":\"tick\",\"at\":2000}");
+    t_assert_str(o, "status", "waiting");
+    t_assert_str(o, "step", "menu");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    s = t_start(e, "w", "{\"at\":1000}");
+    o = t_send(s, "{\"type\":\"tick\",\"at\":2860}");
+    t_assert_str(o, "status", "abandoned");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +354,7 @@ int main(void)
         cmocka_unit_test(encoded_numbers_count_against_max_string),
         cmocka_unit_test(rule_functions_read_raw_escalations_like_the_reader),
         cmocka_unit_test(explain_figures_round_as_printf_does),
+        cmocka_unit_test(a_tick_past_a_timeout_and_the_idle_time_abandons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
