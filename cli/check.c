@@ -18,9 +18,10 @@ static void usage(FILE *out)
 "Loads the flows into one engine and runs the load-time checks (syntax, unknown kinds and\n"
 "fields, go to unknown steps, unreachable steps, no way on, calls to unknown flows, ...).\n"
 "A PATH is a flow file, or a directory: then every *.lua in it, not in subdirectories, except\n"
-"the conversation tests (*.test.lua) and the routing config (routing.lua, see 'helpflow\n"
-"route'). Flows may be given in any order: one that calls another is loaded after it.\n"
-"Prints one line per error, as FILE: flow 'ID': step 'STEP': problem, or \"ok: N flows\".\n"
+"the conversation tests (*.test.lua). A file named routing.lua is checked as a routing config\n"
+"(see 'helpflow route'). Flows may be given in any order: one that calls another is loaded\n"
+"after it. Prints one line per error, as FILE: flow 'ID': step 'STEP': problem, then\n"
+"\"ok: N flows\" (and \", 1 routing config\").\n"
 "\n"
 "options:\n"
 "  --help   this help\n"
@@ -56,8 +57,6 @@ static int add_dir(cli_strv *files, const char *dir)
     while ((ent = readdir(d)) != NULL) {
         const char *name = ent->d_name;
         if (name[0] == '.' || !ends_with(name, ".lua") || ends_with(name, ".test.lua"))
-            continue;
-        if (strcmp(name, "routing.lua") == 0) /* a routing config, not a flow: helpflow route */
             continue;
         cli_strv_push(&found, name);
     }
@@ -118,20 +117,46 @@ static int parse_args(int argc, char **argv, cli_strv *files)
     return bad ? CLI_EXIT_USAGE : -1;
 }
 
+static int is_routing(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    return strcmp(base ? base + 1 : path, "routing.lua") == 0;
+}
+
+/* Loads a routing config into e; prints its problems. 0 loaded, 1 failed, 2 unreadable. */
+static int check_routing(hf_engine *e, const char *path)
+{
+    size_t len = 0;
+    char *src = cli_read_file(path, &len);
+    if (!src) {
+        cli_error("check: %s: %s", path, strerror(errno));
+        return 2;
+    }
+    int rc = hf_engine_load_routing(e, src, len, path);
+    free(src);
+    if (rc == HF_OK)
+        return 0;
+    printf("%s\n", hf_engine_errmsg(e));
+    return 1;
+}
+
 static int check_files(const cli_strv *paths)
 {
     hf_engine *e = NULL;
-    cli_flowfile *files = cli_xrealloc(NULL, (paths->n ? paths->n : 1) * sizeof *files);
-    size_t failed, unreadable = 0;
+    cli_strv flows = { NULL, 0, 0 };
+    size_t failed, unreadable = 0, routings = 0, routing_failed = 0;
     int rc = hf_engine_new(&e, NULL);
 
     if (rc != HF_OK) {
         cli_error("check: cannot create an engine: %s", hf_strerror(rc));
-        free(files);
         return CLI_EXIT_USAGE;
     }
-    failed = cli_load_flows(e, files, (const char *const *)paths->v, paths->n);
-    for (size_t i = 0; i < paths->n; i++) {
+    for (size_t i = 0; i < paths->n; i++)
+        if (!is_routing(paths->v[i]))
+            cli_strv_push(&flows, paths->v[i]);
+    cli_flowfile *files = cli_xrealloc(NULL, (flows.n ? flows.n : 1) * sizeof *files);
+    failed = cli_load_flows(e, files, (const char *const *)flows.v, flows.n);
+    for (size_t i = 0; i < flows.n; i++) {
         if (files[i].rc == HF_EIO) {
             unreadable++;
             cli_error("check: %s", files[i].error);
@@ -139,16 +164,27 @@ static int check_files(const cli_strv *paths)
             printf("%s\n", files[i].error);
         }
     }
-    if (failed == 0)
-        printf("ok: %zu flows\n", paths->n);
+    for (size_t i = 0; i < paths->n; i++) {
+        if (!is_routing(paths->v[i]))
+            continue;
+        routings++;
+        int r = check_routing(e, paths->v[i]);
+        routing_failed += r == 1;
+        unreadable += r == 2;
+    }
+    if (failed == 0 && routing_failed == 0)
+        printf("ok: %zu flows%s\n", flows.n,
+               routings == 0 ? "" : routings == 1 ? ", 1 routing config" : ", routing configs");
     else
-        printf("failed: %zu of %zu flows\n", failed, paths->n);
-    cli_flowfiles_free(files, paths->n);
+        printf("failed: %zu of %zu flows%s\n", failed, flows.n,
+               routing_failed ? ", and a routing config" : "");
+    cli_flowfiles_free(files, flows.n);
     free(files);
+    cli_strv_free(&flows);
     hf_engine_free(e);
     if (unreadable)
         return CLI_EXIT_USAGE;
-    return failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return failed || routing_failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
 int cli_check(int argc, char **argv)
