@@ -3,6 +3,38 @@
  */
 #include "harness.h"
 
+/* Loads src, runs session A (which may try to leave its secret behind) then session B of the
+ * flow; B must end at step "unseen". */
+static void assert_no_leak(const char *src, const char *flow)
+{
+    hf_engine *e = t_engine();
+    t_load(e, src);
+    hf_session *a = t_start(e, flow, "{\"role\":\"a\",\"secret\":\"s3cr3t\"}");
+    hf_session *b = t_start(e, flow, "{\"role\":\"b\"}");
+    cJSON *o = t_output(b);
+    t_assert_str(o, "step", "unseen");
+    cJSON_Delete(o);
+    hf_session_free(a);
+    hf_session_free(b);
+    hf_engine_free(e);
+}
+
+/* Loads src and starts the flow: it must escalate with flow_error, its error holding needle
+ * (NULL: any). */
+static void assert_flow_error(const char *src, const char *flow, const char *needle)
+{
+    hf_engine *e = t_engine();
+    t_load(e, src);
+    hf_session *s = t_start(e, flow, NULL);
+    cJSON *o = t_output(s);
+    t_assert_str(o, "escalation.reason", "flow_error");
+    if (needle && !strstr(t_str(o, "escalation.error"), needle))
+        fail_msg("error lacks \"%s\": %s", needle, t_str(o, "escalation.error"));
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
 static const char *CALLEE =
     "return flow 'idcheck' { start = 'send', steps = {\n"
     "  send = action { call = 'identity.send_code', go = 'wait_code' },\n"
@@ -45,8 +77,7 @@ static void intent_overridden_by_caller_leaves_the_subflow(void **state)
 static void upvalue_restore_survives_nil_values(void **state)
 {
     (void)state;
-    hf_engine *e = t_engine();
-    t_load(e, "local stash\nlocal shared = {}\n"
+    assert_no_leak("local stash\nlocal shared = {}\n"
               "return flow 'leak' { start = 'd', steps = {\n"
               "  d = decide { next = {\n"
               "    { when = function(ctx) if ctx.role == 'a' then\n"
@@ -55,15 +86,8 @@ static void upvalue_restore_survives_nil_values(void **state)
               "    { when = function(ctx) return ctx.role == 'b' and stash ~= nil end, go = 'seen' },\n"
               "    { go = 'unseen' } } },\n"
               "  seen = resolved { text = 'seen' },\n"
-              "  unseen = resolved { text = 'unseen' } } }\n");
-    hf_session *a = t_start(e, "leak", "{\"role\":\"a\",\"secret\":\"s3cr3t\"}");
-    hf_session *b = t_start(e, "leak", "{\"role\":\"b\"}");
-    cJSON *o = t_output(b);
-    t_assert_str(o, "step", "unseen");
-    cJSON_Delete(o);
-    hf_session_free(a);
-    hf_session_free(b);
-    hf_engine_free(e);
+              "  unseen = resolved { text = 'unseen' } } }\n",
+                   "leak");
 }
 
 /* A step table kept in a file-level local (say {}) escaped the freezing and carried one
@@ -107,14 +131,7 @@ static void pattern_limits_hold_whatever_the_fourth_argument(void **state)
                  "return flow 'p' { start = 'a', steps = {\n"
                  "  a = say { text = function(ctx) local r = %s return 'done' end, go = 'z' },\n"
                  "  z = resolved { text = 'z' } } }\n", calls[i]);
-        hf_engine *e = t_engine();
-        t_load(e, src);
-        hf_session *s = t_start(e, "p", NULL);
-        cJSON *o = t_output(s);
-        t_assert_str(o, "escalation.reason", "flow_error");
-        cJSON_Delete(o);
-        hf_session_free(s);
-        hf_engine_free(e);
+        assert_flow_error(src, "p", NULL);
     }
 }
 
@@ -132,27 +149,13 @@ static void c_library_work_and_data_size_are_bounded(void **state)
                  "return flow 'u' { start = 'a', steps = {\n"
                  "  a = say { text = function(ctx) %s end, go = 'z' },\n"
                  "  z = resolved { text = 'z' } } }\n", bodies[i]);
-        hf_engine *e = t_engine();
-        t_load(e, src);
-        hf_session *s = t_start(e, "u", NULL);
-        cJSON *o = t_output(s);
-        t_assert_str(o, "escalation.reason", "flow_error");
-        cJSON_Delete(o);
-        hf_session_free(s);
-        hf_engine_free(e);
+        assert_flow_error(src, "u", NULL);
     }
-    hf_engine *e = t_engine();
-    t_load(e, "return flow 'dag' { start = 'a', steps = {\n"
+    assert_flow_error("return flow 'dag' { start = 'a', steps = {\n"
               "  a = say { text = 'hi', go = 'z', set = { big = function(ctx)\n"
               "      local t = 'xxxxxxxxxxxxxxxx'; for i = 1, 24 do t = { t, t } end; return t end } },\n"
-              "  z = resolved { text = 'z' } } }\n");
-    hf_session *s = t_start(e, "dag", NULL);
-    cJSON *o = t_output(s);
-    t_assert_str(o, "escalation.reason", "flow_error");
-    assert_non_null(strstr(t_str(o, "escalation.error"), "data larger than"));
-    cJSON_Delete(o);
-    hf_session_free(s);
-    hf_engine_free(e);
+              "  z = resolved { text = 'z' } } }\n",
+                      "dag", "data larger than");
 }
 
 /* Freezing a deeply nested local table overran the Lua stack (heap corruption, then a crash). */
@@ -244,16 +247,7 @@ static void table_keys_and_cycles_in_locals_are_frozen_too(void **state)
                  "    { go = 'unseen' } } },\n"
                  "  seen = resolved { text = 'seen' },\n"
                  "  unseen = resolved { text = 'unseen' } } }\n", uses[i]);
-        hf_engine *e = t_engine();
-        t_load(e, src);
-        hf_session *a = t_start(e, "k", "{\"role\":\"a\",\"secret\":\"s3cr3t\"}");
-        hf_session *b = t_start(e, "k", "{\"role\":\"b\"}");
-        cJSON *o = t_output(b);
-        t_assert_str(o, "step", "unseen");
-        cJSON_Delete(o);
-        hf_session_free(a);
-        hf_session_free(b);
-        hf_engine_free(e);
+        assert_no_leak(src, "k");
     }
 }
 
@@ -261,19 +255,12 @@ static void table_keys_and_cycles_in_locals_are_frozen_too(void **state)
 static void encoded_numbers_count_against_max_string(void **state)
 {
     (void)state;
-    hf_engine *e = t_engine();
-    t_load(e, "return flow 'n' { start = 'a', steps = {\n"
+    assert_flow_error("return flow 'n' { start = 'a', steps = {\n"
               "  a = action { call = 'x', args = function() local t = {}\n"
               "      for i = 1, 60000 do t[i] = -1.2345678901234567e-300 end return { v = t } end,\n"
               "    go = 'z' },\n"
-              "  z = resolved { text = 'z' } } }\n");
-    hf_session *s = t_start(e, "n", NULL);
-    cJSON *o = t_output(s);
-    t_assert_str(o, "escalation.reason", "flow_error");
-    assert_non_null(strstr(t_str(o, "escalation.error"), "data larger than"));
-    cJSON_Delete(o);
-    hf_session_free(s);
-    hf_engine_free(e);
+              "  z = resolved { text = 'z' } } }\n",
+                      "n", "data larger than");
 }
 
 static const char *ROUTING_VIEW =
