@@ -83,6 +83,20 @@ typedef void *(*hf_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
 #define HF_ENGINE_OPTIONS_VERSION 1
 
 /*
+ * Trace hook (for coverage tools and debugging): called each time a session of the engine
+ * enters a step. flow and version name the flow that holds the step (a subflow's, inside a
+ * `call`); from is the step it came from in that flow, or NULL when it enters the flow (a
+ * session's start, or a `call` into a subflow); via names the transition taken, in the
+ * vocabulary of hf_flow_describe()'s edges: "start", "go", "next:N" (the Nth entry of
+ * `next`, from 1), "choice:ID", "on_error", "timeout", "event", "return" (a subflow resolved
+ * and its `call` step goes on), "intent:NAME" (an intent's handler, `on = {...}` or built in:
+ * "intent:back", "intent:restart"). The strings are valid only during the call. The hook must
+ * not call into the engine.
+ */
+typedef void (*hf_trace_fn)(void *ud, const char *flow, int64_t version, const char *from,
+                            const char *to, const char *via);
+
+/*
  * Engine options. Always initialise with HF_ENGINE_OPTIONS_INIT or hf_engine_options_init(),
  * then change the fields you care about: a field left 0 takes its default, so fields can be
  * appended in later versions without breaking callers.
@@ -105,6 +119,18 @@ typedef struct hf_engine_options {
     uint32_t max_call_depth;    /* nested subflow calls. Default 8. */
     hf_alloc_fn alloc;          /* NULL: the C library's realloc/free */
     void *alloc_ud;             /* passed to alloc */
+    /* NULL, or HF_SNAPSHOT_KEYBYTES bytes (copied): snapshots carry an authentication tag
+     * (libsodium crypto_auth) and hf_session_restore() refuses any without a valid one. */
+    const unsigned char *snapshot_key;
+    /* NULL, or HF_BUNDLE_PUBLICKEYBYTES bytes (copied): the Ed25519 public key whose
+     * signature hf_engine_load_bundle() requires. Without one, every bundle is refused. */
+    const unsigned char *bundle_public_key;
+    /* Nonzero: sessions keep their start context and every accepted event, for
+     * hf_session_events() and hf_replay(), and their snapshots carry them. Default 0. */
+    int event_log;
+    /* Called, when not NULL, each time a session enters a step (hf_trace_fn). */
+    hf_trace_fn trace;
+    void *trace_ud;             /* passed to trace */
 } hf_engine_options;
 
 #define HF_ENGINE_OPTIONS_INIT { HF_ENGINE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
@@ -260,6 +286,89 @@ HF_API int hf_engine_load_routing(hf_engine *e, const char *source, size_t len,
  */
 HF_API int hf_route(hf_engine *e, const char *escalation_json, size_t elen,
                     const char *live_json, size_t llen, const char **decision, size_t *len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Snapshots, flow versions and replay (DESIGN.md section 6).                                */
+
+#define HF_SNAPSHOT_KEYBYTES 32
+
+/*
+ * Serialises the session to a snapshot: a binary envelope (magic, format version, flags, flow
+ * id and version) around its state, deflated when that pays, with a CRC-32, and an
+ * authentication tag when the engine has a snapshot_key. It holds everything the session needs
+ * to go on: the current output, a pending action (same id and args), a running wait's absolute
+ * deadline, the subflow stack, the policy counters and, with the event_log option, the event
+ * log. Works in every status, final ones included. *bytes stays valid until the next call on
+ * the session or its engine. Errors: HF_ENOMEM, HF_EMISUSE.
+ */
+HF_API int hf_session_snapshot(hf_session *s, const unsigned char **bytes, size_t *len);
+
+/*
+ * Rebuilds a session from a snapshot taken by any engine (another process, another machine)
+ * that has the same flow version loaded: the restored session's output is the one the
+ * snapshotted session had, and it goes on exactly as that one would have. Bytes that are
+ * truncated, corrupted, foreign, from an unknown format version, or (with a snapshot_key) not
+ * authenticated by that key are refused with HF_EINVAL; a snapshot whose flow version (or a
+ * subflow's) this engine lacks, with HF_ENOTFOUND. The message says which. On error *out is
+ * NULL and the engine is unchanged.
+ */
+HF_API int hf_session_restore(hf_session **out, hf_engine *e, const void *bytes, size_t len);
+
+/*
+ * What a snapshot holds, as JSON, without restoring it (no flow needed):
+ * {"format", "flags": [...], "flow", "version", "size", "payload_size", "compressed",
+ *  "authenticated", "state": {...}}. The bytes are verified as hf_session_restore() does
+ * (a tag can be checked only with the engine's snapshot_key). *json stays valid until the next
+ * call on the engine. Errors: HF_EINVAL, HF_ENOMEM.
+ */
+HF_API int hf_snapshot_inspect(hf_engine *e, const void *bytes, size_t len, const char **json,
+                               size_t *json_len);
+
+/*
+ * Moves a session onto another loaded version of its flow (version 0: the newest). The target
+ * version must declare `migrate = function(ctx, from_version)`, which returns the new context
+ * and, optionally, the id of the step to stand at (default: the step of the same id). A step
+ * that no longer exists, a step of another kind than the one the session waits at, or a
+ * failing migrate function is an error (HF_ECHECK or HF_ERROR, message says why) and the
+ * session is unchanged. Migrating to the version it is on is HF_OK and changes nothing.
+ * Errors also: HF_ENOTFOUND (no such version), HF_EFINISHED, HF_ENOMEM.
+ */
+HF_API int hf_session_migrate(hf_session *s, int64_t version);
+
+/*
+ * The session's event log, with the engine's event_log option:
+ * {"flow", "version", "context": {...the start context...}, "events": [...]} where events
+ * are every event the session accepted, in order (rejected ones changed nothing and are not
+ * kept). *json stays valid until the next call on the session or its engine.
+ * HF_EMISUSE when the engine keeps no logs.
+ */
+HF_API int hf_session_events(hf_session *s, const char **json, size_t *len);
+
+/*
+ * Rebuilds a session from its flow version (0: the newest), start context and events (a JSON
+ * array, as hf_session_events() gives them) and returns it in *out: a session is a pure
+ * function of these, so the result matches the original byte for byte. *outputs, when not
+ * NULL, receives a JSON array of every output on the way (the start's, then one per event);
+ * valid until the next call on the engine. An event the rebuilt session rejects fails the
+ * replay with HF_EREJECTED (the message gives its index): the log does not belong to that
+ * flow version. Errors also: HF_ENOTFOUND, HF_EINVAL, HF_ENOMEM. On error *out is NULL.
+ */
+HF_API int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t version,
+                     const char *context_json, size_t clen, const char *events_json,
+                     size_t elen, const char **outputs, size_t *outputs_len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Bundles (DESIGN.md section 7).                                                            */
+
+#define HF_BUNDLE_PUBLICKEYBYTES 32
+#define HF_BUNDLE_SECRETKEYBYTES 64
+
+/* (declarations: see the bundles work) */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Introspection, for tools: graphs, lint, coverage.                                         */
+
+/* (declarations: see the introspection work) */
 
 #ifdef __cplusplus
 }
