@@ -3,6 +3,7 @@
  * components, and what each of the eight kinds requires.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -32,6 +33,7 @@ static void transitions(hfi_cc *c, int idx, hfi_step *st, bool required)
             hfi_cc_problem(c, st->id, "next must be a list of { when = ..., go = ... } branches");
         st->next = hfi_cc_zalloc(c, sizeof *st->next * (size_t)(n ? n : 1));
         st->nnext = (uint32_t)n;
+        st->next_list = true;
         for (lua_Integer i = 1; i <= n; i++) {
             hfi_trans *t = &st->next[i - 1];
             t->when = HFI_NONE;
@@ -165,6 +167,42 @@ static void components(hfi_cc *c, int idx, hfi_step *st)
         st->components_json = hfi_cc_json(c, idx);
 }
 
+static int sort_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The string keys of a static args table at idx, sorted, as JSON: what hf_flow_describe shows
+ * of the arguments an action gets, when no function computes them. */
+static char *args_keys(hfi_cc *c, int idx)
+{
+    lua_State *L = c->L;
+    uint32_t n = hfi_cc_count(L, idx), k = 0;
+    const char **keys = hfi_cc_zalloc(c, sizeof *keys * (n ? n : 1));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING)
+            keys[k++] = lua_tostring(L, -2); /* anchored by the table */
+        lua_pop(L, 1);
+    }
+    qsort(keys, k, sizeof *keys, sort_keys);
+    hfi_buf b;
+    hfi_buf_init(&b, c->e);
+    hfi_buf_addc(&b, '[');
+    for (uint32_t i = 0; i < k; i++) {
+        if (i)
+            hfi_buf_addc(&b, ',');
+        hfi_buf_add_jstrz(&b, keys[i]);
+    }
+    hfi_buf_addc(&b, ']');
+    hfi_sfree(c->e, keys);
+    char *s = hfi_buf_dup(&b, NULL);
+    hfi_buf_free(&b);
+    if (!s)
+        luaL_error(L, "not enough memory");
+    return s;
+}
+
 static const char *const say_fields[] = {"text", "components", "choices", "go", "next", "set",
                                          "flags", NULL};
 static const char *const ask_fields[] = {"text", "input", "validate", "save", "go", "next",
@@ -244,9 +282,10 @@ void hfi_cc_step(hfi_cc *c, int idx, hfi_step *st)
             hfi_cc_problem(c, st->id, "action name '%s' may hold only letters, digits and _ . - :",
                     st->call);
         lua_getfield(L, idx, "args");
-        if (lua_type(L, -1) == LUA_TTABLE)
+        if (lua_type(L, -1) == LUA_TTABLE) {
             st->args = hfi_fn_ref(L, c->e, -1);
-        else
+            st->args_keys = args_keys(c, lua_gettop(L));
+        } else
             st->args = hfi_cc_function(c, lua_gettop(L), st->id, "args");
         lua_getfield(L, idx, "save");
         st->save = hfi_cc_string(c, lua_gettop(L), st->id, "save");

@@ -92,6 +92,8 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
         TAKE(max_retries); TAKE(max_visits); TAKE(repeat_failures); TAKE(repeat_within);
         TAKE(idle_timeout); TAKE(instruction_limit); TAKE(memory_limit); TAKE(max_string);
         TAKE(max_event); TAKE(max_call_depth); TAKE(alloc); TAKE(alloc_ud);
+        TAKE(snapshot_key); TAKE(bundle_public_key); TAKE(event_log); TAKE(trace);
+        TAKE(trace_ud);
 #undef TAKE
     }
     hf_engine *e = o.alloc ? o.alloc(o.alloc_ud, NULL, 0, sizeof *e) : malloc(sizeof *e);
@@ -99,6 +101,15 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
         return HF_ENOMEM;
     memset(e, 0, sizeof *e);
     e->opt = o;
+    /* the keys are copied: the host's buffers need not outlive this call */
+    if (o.snapshot_key) {
+        memcpy(e->snapshot_key, o.snapshot_key, sizeof e->snapshot_key);
+        e->opt.snapshot_key = e->snapshot_key;
+    }
+    if (o.bundle_public_key) {
+        memcpy(e->bundle_key, o.bundle_public_key, sizeof e->bundle_key);
+        e->opt.bundle_public_key = e->bundle_key;
+    }
     e->c_bytes = sizeof *e;
     atomic_init(&e->interrupt, 0);
     hfi_buf_init(&e->err, e);
@@ -107,6 +118,7 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
     hfi_buf_init(&e->out, e);
     hfi_buf_init(&e->tmp, e);
     hfi_buf_init(&e->ev, e);
+    hfi_buf_init(&e->snapbuf, e);
     e->doc.e = e;
     hfi_buf_init(&e->doc.strings, e);
     if (hfi_sandbox_open(e) != HF_OK) {
@@ -152,6 +164,7 @@ void hfi_flow_free(hf_engine *e, hfi_flow *f)
         hfi_sfree(e, st->next);
         hfi_strfree(e, st->save);
         hfi_strfree(e, st->call);
+        hfi_strfree(e, st->args_keys);
         hfi_strfree(e, st->subflow);
         hfi_strfree(e, st->event);
         hfi_strfree(e, st->reason);
@@ -202,7 +215,10 @@ void hf_engine_free(hf_engine *e)
     hfi_buf_free(&e->out);
     hfi_buf_free(&e->tmp);
     hfi_buf_free(&e->ev);
+    hfi_buf_free(&e->snapbuf);
     hfi_jdoc_free(&e->doc);
+    hfi_snap_free(e);
+    sodium_memzero(e->snapshot_key, sizeof e->snapshot_key);
     if (e->opt.alloc)
         e->opt.alloc(e->opt.alloc_ud, e, sizeof *e, 0);
     else
@@ -221,6 +237,16 @@ hfi_flow *hfi_engine_find(hf_engine *e, const char *id)
     for (uint32_t i = e->nflows; i > 0; i--)
         if (strcmp(e->flows[i - 1]->id, id) == 0)
             return e->flows[i - 1];
+    return NULL;
+}
+
+hfi_flow *hfi_engine_find_version(hf_engine *e, const char *id, int64_t version)
+{
+    if (version == 0)
+        return hfi_engine_find(e, id);
+    for (uint32_t i = 0; i < e->nflows; i++)
+        if (e->flows[i]->version == version && strcmp(e->flows[i]->id, id) == 0)
+            return e->flows[i];
     return NULL;
 }
 
@@ -254,6 +280,58 @@ static int add_flow(hf_engine *e, hfi_flow *f)
     return HF_OK;
 }
 
+void hfi_engine_forget_fns(hf_engine *e, int first)
+{
+    lua_State *L = e->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fns);
+    for (int i = first; i <= e->nfns; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, -2, i);
+    }
+    lua_pop(L, 1);
+    if (first <= e->nfns)
+        e->nfns = first - 1;
+}
+
+int hfi_engine_load(hf_engine *e, const char *source, size_t len, const char *name,
+                    hfi_flow **out)
+{
+    *out = NULL;
+    if (len >= 4 && memcmp(source, LUA_SIGNATURE, 4) == 0) {
+        hfi_seterrf(e, "%s: binary chunks are not accepted: load flow source",
+                    name ? name : "flow");
+        return HF_ESYNTAX;
+    }
+    int first_fn = e->nfns + 1;
+    hfi_flow *f;
+    int rc = hfi_compile(e, source, len, name, &f);
+    if (rc != HF_OK)
+        return rc;
+    crypto_generichash(f->hash, sizeof f->hash, (const unsigned char *)source, len, NULL, 0);
+    rc = add_flow(e, f);
+    if (rc != HF_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: flow '%s' version %lld is already loaded",
+                 f->source_name, f->id, (long long)f->version);
+        hfi_flow_free(e, f);
+        hfi_engine_forget_fns(e, first_fn); /* the copy's functions would stay forever */
+        return hfi_fail(e, rc, msg);
+    }
+    *out = f;
+    return HF_OK;
+}
+
+void hfi_engine_unload(hf_engine *e, hfi_flow *f)
+{
+    for (uint32_t i = 0; i < e->nflows; i++)
+        if (e->flows[i] == f) {
+            memmove(e->flows + i, e->flows + i + 1, sizeof *e->flows * (e->nflows - i - 1));
+            e->nflows--;
+            break;
+        }
+    hfi_flow_free(e, f);
+}
+
 int hf_engine_load_string(hf_engine *e, const char *source, size_t len, const char *name,
                           const char **flow_id)
 {
@@ -263,26 +341,11 @@ int hf_engine_load_string(hf_engine *e, const char *source, size_t len, const ch
         return HF_EMISUSE;
     if (!source)
         return hfi_fail(e, HF_EINVAL, "no source given");
-    if (len >= 4 && memcmp(source, LUA_SIGNATURE, 4) == 0) {
-        hfi_seterrf(e, "%s: binary chunks are not accepted: load flow source",
-                    name ? name : "flow");
-        return HF_ESYNTAX;
-    }
     hfi_flow *f;
-    int rc = hfi_compile(e, source, len, name, &f);
-    if (rc != HF_OK)
-        return rc;
-    rc = add_flow(e, f);
-    if (rc != HF_OK) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s: flow '%s' version %lld is already loaded",
-                 f->source_name, f->id, (long long)f->version);
-        hfi_flow_free(e, f);
-        return hfi_fail(e, rc, msg);
-    }
-    if (flow_id)
+    int rc = hfi_engine_load(e, source, len, name, &f);
+    if (rc == HF_OK && flow_id)
         *flow_id = f->id;
-    return HF_OK;
+    return rc;
 }
 
 int hf_engine_load_file(hf_engine *e, const char *path, const char **flow_id)

@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-enum { OP_GUARD, OP_TEXT, OP_JSON, OP_VALIDATE };
+enum { OP_GUARD, OP_TEXT, OP_JSON, OP_VALIDATE, OP_MIGRATE };
 
 typedef struct call {
     hf_engine *e;
@@ -26,6 +26,9 @@ typedef struct call {
     bool *flag;
     const char *value; /* JSON */
     size_t vlen;
+    int64_t from;      /* migrate: the version migrated from */
+    char *step;        /* migrate: the step it names, if any */
+    size_t steplen;
 } call;
 
 static void push_fn(lua_State *L, hf_engine *e, int ref)
@@ -104,6 +107,29 @@ static int body(lua_State *L)
         else if (!*c->flag && hfi_dsl_tkey(L, -1))
             text_result(L, c, lua_gettop(L));
         break;
+    case OP_MIGRATE:
+        push_fn(L, e, c->ref);
+        push_view(L, e, c->s);
+        lua_pushinteger(L, (lua_Integer)c->from);
+        hfi_budget_call(e, 2, 2);
+        if (!lua_istable(L, -2) && !hfi_view_json(L, -2, NULL))
+            luaL_error(L, "migrate must return the new context (a table), not a %s",
+                       luaL_typename(L, -2));
+        if (!lua_isnil(L, -1)) {
+            size_t n = 0;
+            const char *id = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+            if (!id || n >= c->steplen)
+                luaL_error(L, "migrate's second result must be a step id");
+            memcpy(c->step, id, n + 1);
+        }
+        if (hfi_view_json(L, -2, NULL)) { /* the context it was given, unchanged */
+            size_t n;
+            const char *j = hfi_view_json(L, -2, &n);
+            hfi_buf_add(c->b, j, n);
+        } else {
+            hfi_json_encode(L, -2, c->b, &o);
+        }
+        break;
     }
     return 0;
 }
@@ -154,6 +180,15 @@ int hfi_fn_json(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, hfi_buf
     if (rc != HF_OK)
         b->len = at;
     return rc;
+}
+
+int hfi_fn_migrate(hf_engine *e, hf_session *s, const hfi_flow *f, int64_t from, hfi_buf *ctx,
+                   char *step, size_t steplen)
+{
+    step[0] = '\0';
+    call c = {.e = e, .s = s, .f = f, .op = OP_MIGRATE, .ref = f->migrate, .b = ctx,
+              .from = from, .step = step, .steplen = steplen};
+    return run(&c);
 }
 
 int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, const char *value,

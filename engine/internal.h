@@ -21,9 +21,14 @@
  *   run.c            the interpreter: entering steps and following transitions
  *   escalate.c       the escalation policy, summaries and the repeat-contact rule
  *   output.c         the output JSON the host renders
+ *   describe.c       hf_flow_describe: a loaded flow's steps and transitions, for tools
  *   route_load.c     the backend's routing config (route.h)
  *   route.c          ... the routing decision: rules, overflow, explain
  *   erlang.c         ... Erlang C, for expected waits and service levels
+ *   bundle.c         signed flow bundles: packing, verifying, loading all-or-nothing
+ *   snapshot.c       snapshots: the envelope, compression, checksums and keys
+ *   snapshot_state.c ... the session's state as their JSON payload, and back
+ *   replay.c         event logs, deterministic replay, and migrating sessions between versions
  */
 #ifndef HF_INTERNAL_H
 #define HF_INTERNAL_H
@@ -193,10 +198,13 @@ typedef struct hfi_step {
     uint32_t nchoices;
     hfi_trans *next;         /* go / next, in order */
     uint32_t nnext;
+    bool next_list;          /* next was a list of branches: traced "next:N", not "go" */
     int validate;
     char *save;
     char *call;              /* action name */
     int args;
+    char *args_keys;         /* a static args table's keys, sorted, as JSON "[...]" (describe.c);
+                              * NULL when args is a function or absent */
     int on_error;
     char *subflow;
     char *event;
@@ -250,6 +258,9 @@ typedef struct hfi_flow {
     uint32_t non;
     int migrate;
     int upvalues;  /* ref of the table of upvalues to restore after each call */
+    /* BLAKE2b-256 of the source: a bundle may bring a loaded version again only with the
+     * same content (bundle.c) */
+    unsigned char hash[32];
 } hfi_flow;
 
 /* ---- engine -------------------------------------------------------------------------- */
@@ -282,6 +293,11 @@ struct hf_engine {
     const hf_session *view_of;
     uint64_t view_gen;
     struct hfi_routing *routing; /* the routing config (route.c), or NULL */
+    /* snapshots (snapshot.c): the reused deflate/inflate streams, and the host's key copies */
+    struct hfi_snap *snap;
+    hfi_buf snapbuf;    /* the last snapshot, inspection or replay outputs */
+    unsigned char snapshot_key[32];
+    unsigned char bundle_key[32];
 };
 
 void hfi_seterr(hf_engine *e, const char *msg);
@@ -292,7 +308,17 @@ void hfi_seterrf(hf_engine *e, const char *fmt, ...)
     ;
 int hfi_fail(hf_engine *e, int code, const char *msg);
 hfi_flow *hfi_engine_find(hf_engine *e, const char *id); /* newest version */
+hfi_flow *hfi_engine_find_version(hf_engine *e, const char *id, int64_t version); /* 0: newest */
 void hfi_flow_free(hf_engine *e, hfi_flow *f);
+/* Loading flows in steps, for bundles (bundle.c), which stage several flows and keep them only
+ * if all load. hfi_engine_load: hf_engine_load_string() giving the flow itself.
+ * hfi_engine_unload: takes out and frees a flow no session has used (one just loaded).
+ * hfi_engine_forget_fns: forgets the functions stored from ref `first` on, once the flows
+ * holding them are gone. */
+int hfi_engine_load(hf_engine *e, const char *src, size_t len, const char *name,
+                    hfi_flow **out);
+void hfi_engine_unload(hf_engine *e, hfi_flow *f);
+void hfi_engine_forget_fns(hf_engine *e, int first);
 
 /* ---- sandbox ------------------------------------------------------------------------- */
 
@@ -412,6 +438,10 @@ struct hf_session {
     char *out;           /* current output */
     size_t out_len;
     char *outcome;
+    /* the event log, with the engine's event_log option (replay.c) */
+    char *log_ctx;       /* the start context as given, canonical */
+    char *log;           /* accepted events, canonical, comma separated */
+    size_t log_len, log_cap;
 };
 
 enum { HFI_EXP_NONE, HFI_EXP_CHOICE, HFI_EXP_INPUT, HFI_EXP_EVENT, HFI_EXP_RESULT };
@@ -424,6 +454,10 @@ int hfi_fn_text(hf_engine *e, hf_session *s, const hfi_flow *f, const hfi_text *
 int hfi_fn_json(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, hfi_buf *b);
 int hfi_fn_validate(hf_engine *e, hf_session *s, const hfi_flow *f, int ref, const char *value,
                     size_t vlen, bool *ok, hfi_buf *msg);
+/* Calls flow f's migrate(ctx, from): the new context goes to ctx (JSON), the step it names,
+ * if any, to step (of steplen bytes, "" if none). */
+int hfi_fn_migrate(hf_engine *e, hf_session *s, const hfi_flow *f, int64_t from, hfi_buf *ctx,
+                   char *step, size_t steplen);
 /* ctx[key] = the JSON value json. */
 int hfi_ctx_assign(hf_session *s, const char *key, const char *json, size_t jlen);
 /* Applies a transition's set list. */
@@ -434,10 +468,17 @@ int hfi_ctx_replace(hf_session *s, const char *text, size_t len);
 int hfi_ctx_reset(hf_session *s, const char *text, size_t len);
 
 /* run.c */
-/* Enters step idx of the top frame and runs until the session waits, needs an action or ends. */
-void hfi_run_goto(hf_session *s, int idx);
-/* Takes one of the transitions (the first whose guard holds) from the current step. */
-void hfi_run_take(hf_session *s, const hfi_trans *list, uint32_t n);
+/* Enters step idx of the top frame and runs until the session waits, needs an action or ends.
+ * via, then name when not NULL, is how the trace hook names the way in (hf_trace_fn): "start",
+ * "on_error", "timeout", "intent:" + name, ... */
+void hfi_run_goto(hf_session *s, int idx, const char *via, const char *name);
+/* Takes one of the transitions (the first whose guard holds) from the current step. via NULL:
+ * the list is the step's go or next, traced "go" or "next:N"; else as for hfi_run_goto. */
+void hfi_run_take(hf_session *s, const hfi_trans *list, uint32_t n, const char *via,
+                  const char *name);
+/* Writes the ids of the steps the session entered, from its path, as a JSON array: "flow/step"
+ * inside a subflow. HF_OK or HF_ENOMEM. */
+int hfi_path_trail(hf_session *s, hfi_buf *b);
 void hfi_path_answer(hf_session *s, const char *key, const char *json, size_t len);
 void hfi_path_close(hf_session *s);
 /* Whether a flags list ("\"a\",\"b\"") holds the JSON string item (quotes included). */
@@ -461,5 +502,30 @@ extern const char *const hfi_priorities[4];
 
 /* output.c */
 int hfi_output(hf_session *s);
+/* The ui array of the session's output, without its brackets ("" if none). */
+const char *hfi_output_ui(const hf_session *s, size_t *len);
+
+/* session.c: a new, empty session linked into the engine (free with hf_session_free), and
+ * starting one on a given flow version */
+hf_session *hfi_session_new(hf_engine *e);
+/* The id the engine gives a session whose start context names none: a hash of the flow
+ * version, the flow's start context and the start time ("s_" and 24 hex digits). */
+#define HFI_DERIVED_ID 27
+void hfi_derive_id(const hfi_flow *f, const char *ctx, size_t len, int64_t at,
+                   char id[HFI_DERIVED_ID]);
+/* The output of a session that ran out of memory (static: the out_static case). */
+extern const char hfi_failed_output[];
+int hfi_session_start(hf_session **out, hf_engine *e, hfi_flow *f, const char *context_json,
+                      size_t len);
+
+/* snapshot.c */
+void hfi_snap_free(hf_engine *e);
+/* Sets the message "not a valid snapshot: why" and returns HF_EINVAL. */
+int hfi_snap_bad(hf_engine *e, const char *why);
+/* snapshot_state.c: the session's state as a snapshot's JSON payload, and back into a new,
+ * empty session s from the parsed payload d (flow and version are the envelope's; log whether
+ * it says the payload carries an event log). */
+void hfi_state_write(hf_session *s, hfi_buf *b);
+int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version, bool log);
 
 #endif

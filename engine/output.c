@@ -93,3 +93,18 @@ int hfi_output(hf_session *s)
     s->out_static = false;
     return HF_OK;
 }
+
+/* The ui array of an output, without its brackets. */
+const char *hfi_output_ui(const hf_session *s, size_t *len)
+{
+    static const char mark[] = ",\"ui\":[";
+    const char *p = s->out ? strstr(s->out, mark) : NULL;
+    if (!p) {
+        *len = 0;
+        return "";
+    }
+    p += sizeof mark - 2;
+    const char *end = hfi_json_skip(p, s->out + s->out_len);
+    *len = (size_t)(end - p) - 2;
+    return p + 1;
+}

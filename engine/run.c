@@ -161,6 +161,64 @@ void hfi_path_answer(hf_session *s, const char *key, const char *json, size_t le
         path_add(s, e->tmp.p, e->tmp.len);
 }
 
+/* The identifier written as a JSON string at p (hfi_path_step: no escapes), and *n its length;
+ * NULL if p holds no string. */
+static const char *path_id(const char *p, const char *end, size_t *n)
+{
+    const char *q = p < end && *p == '"' ? memchr(p + 1, '"', (size_t)(end - p - 1)) : NULL;
+    *n = q ? (size_t)(q - p - 1) : 0;
+    return q ? p + 1 : NULL;
+}
+
+/* The path has an entry per step entered, and one more per re-ask of an ask: the entry after
+ * an invalid input (one with both "input" and "error") is the same step asking again, not a
+ * step entered. So the trail costs the session no state of its own. The path is our own
+ * text: `{"step":ID[,"flow":ID][,"answer":JSON]...}`, comma separated, the last maybe open. */
+int hfi_path_trail(hf_session *s, hfi_buf *b)
+{
+    static const char head[] = "{\"step\":";
+    const char *p = s->path, *end = p ? p + s->path_len : NULL;
+    bool reask = false, first = true;
+    hfi_buf_addc(b, '[');
+    while (p && p < end && (size_t)(end - p) > sizeof head - 1 &&
+           memcmp(p, head, sizeof head - 1) == 0) {
+        size_t n, fn = 0;
+        const char *step = path_id(p + sizeof head - 1, end, &n), *flow = NULL;
+        if (!step)
+            break;
+        bool input = false, error = false;
+        for (p = step + n + 1; p < end && *p == ',';) {
+            size_t kn;
+            const char *key = path_id(p + 1, end, &kn);
+            if (!key || key + kn + 1 >= end)
+                break;
+            p = key + kn + 2; /* past the ':' */
+            if (kn == 4 && memcmp(key, "flow", 4) == 0)
+                flow = path_id(p, end, &fn);
+            input |= kn == 5 && memcmp(key, "input", 5) == 0;
+            error |= kn == 5 && memcmp(key, "error", 5) == 0;
+            p = hfi_json_skip(p, end);
+        }
+        if (!reask) {
+            hfi_buf_adds(b, first ? "\"" : ",\"");
+            first = false;
+            if (flow) {
+                hfi_buf_add(b, flow, fn);
+                hfi_buf_addc(b, '/');
+            }
+            hfi_buf_add(b, step, n);
+            hfi_buf_addc(b, '"');
+        }
+        reask = input && error;
+        if (p < end && *p == '}')
+            p++;
+        if (p < end && *p == ',')
+            p++;
+    }
+    hfi_buf_addc(b, ']');
+    return b->oom ? HF_ENOMEM : HF_OK;
+}
+
 /* ---- flags and the back history ------------------------------------------------------ */
 
 /* The end of the JSON string item starting at p (just past its closing quote). */
@@ -230,10 +288,37 @@ static void wait_for(hf_session *s, uint8_t expect)
     hist_push(s);
 }
 
+/* ---- the trace hook ------------------------------------------------------------------ */
+
+/* Tells the engine's trace hook (hf_trace_fn) that the session enters step `to` of the top
+ * frame's flow from `from`: the label is via, then name or else n ("next:" 2). It is spelled
+ * out in e->tmp, which hfi_path_step() is about to take over anyway. */
+static void trace(hf_session *s, const hfi_step *from, const hfi_step *to, const char *via,
+                  const char *name, uint32_t n)
+{
+    hf_engine *e = s->e;
+    const hfi_flow *f = hfi_top(s)->flow;
+    hfi_buf_reset(&e->tmp);
+    hfi_buf_adds(&e->tmp, via);
+    if (name)
+        hfi_buf_adds(&e->tmp, name);
+    else if (n)
+        hfi_buf_add_i64(&e->tmp, n);
+    hfi_buf_addc(&e->tmp, '\0');
+    if (e->tmp.oom) {
+        s->oom = true;
+        return;
+    }
+    /* "start" enters a flow: the session's, or a subflow's */
+    e->opt.trace(e->opt.trace_ud, f->id, f->version, strcmp(via, "start") ? from->id : NULL,
+                 to->id, e->tmp.p);
+}
+
 /* ---- transitions --------------------------------------------------------------------- */
 
-/* The first transition whose guard holds, with its set applied; HFI_NONE after escalating. */
-static int choose(hf_session *s, const hfi_trans *list, uint32_t n)
+/* The first transition whose guard holds, with its set applied, and its index in *branch;
+ * HFI_NONE after escalating. */
+static int choose(hf_session *s, const hfi_trans *list, uint32_t n, uint32_t *branch)
 {
     hf_engine *e = s->e;
     const hfi_flow *f = hfi_top(s)->flow;
@@ -250,6 +335,7 @@ static int choose(hf_session *s, const hfi_trans *list, uint32_t n)
             hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
             return HFI_NONE;
         }
+        *branch = i;
         return t->go;
     }
     hfi_seterrf(e, "%s: flow '%s': step '%s': no next branch matched", f->source_name, f->id,
@@ -258,11 +344,25 @@ static int choose(hf_session *s, const hfi_trans *list, uint32_t n)
     return HFI_NONE;
 }
 
-void hfi_run_take(hf_session *s, const hfi_trans *list, uint32_t n)
+static void run(hf_session *s, int idx, const char *via, const char *name, uint32_t n);
+
+/* How the trace names taking branch i of the step's own go / next. */
+static const char *list_via(const hfi_step *st, uint32_t i, uint32_t *n)
 {
-    int to = choose(s, list, n);
-    if (to != HFI_NONE)
-        hfi_run_goto(s, to);
+    *n = st->next_list ? i + 1 : 0;
+    return st->next_list ? "next:" : "go";
+}
+
+void hfi_run_take(hf_session *s, const hfi_trans *list, uint32_t n, const char *via,
+                  const char *name)
+{
+    uint32_t branch = 0, num = 0;
+    int to = choose(s, list, n, &branch);
+    if (to == HFI_NONE)
+        return;
+    if (!via)
+        via = list_via(hfi_cur(s), branch, &num);
+    run(s, to, via, name, num);
 }
 
 static bool enter_call(hf_session *s, const hfi_step *st)
@@ -311,7 +411,13 @@ static void leave_call(hf_session *s)
         s->nhist--;
 }
 
-void hfi_run_goto(hf_session *s, int idx)
+void hfi_run_goto(hf_session *s, int idx, const char *via, const char *name)
+{
+    run(s, idx, via, name, 0);
+}
+
+/* Enters step idx, which via (name, n: see trace()) leads to, and runs on from there. */
+static void run(hf_session *s, int idx, const char *via, const char *name, uint32_t n)
 {
     hf_engine *e = s->e;
     for (unsigned hops = 0;; hops++) {
@@ -324,11 +430,13 @@ void hfi_run_goto(hf_session *s, int idx)
             hfi_escalate(s, "loop", NULL);
             return;
         }
+        const hfi_step *st = &f->steps[idx];
+        if (e->opt.trace)
+            trace(s, &f->steps[fr->step], st, via, name, n);
         fr->visits[idx]++;
         fr->step = (uint32_t)idx;
         s->steps++;
         s->retries = 0;
-        const hfi_step *st = &f->steps[idx];
         hfi_path_step(s, f, st);
         if (st->flags_json)
             add_flags(s, st->flags_json);
@@ -380,6 +488,7 @@ void hfi_run_goto(hf_session *s, int idx)
             if (!enter_call(s, st))
                 return;
             idx = (int)hfi_top(s)->flow->start;
+            via = "start", name = NULL, n = 0;
             continue;
         case HFI_WAIT:
             if (!hfi_emit_text(s, &st->text, "text"))
@@ -394,9 +503,11 @@ void hfi_run_goto(hf_session *s, int idx)
                 hfi_path_close(s);
                 leave_call(s);
                 const hfi_step *caller = hfi_cur(s);
-                idx = choose(s, caller->next, caller->nnext);
+                uint32_t branch;
+                idx = choose(s, caller->next, caller->nnext, &branch);
                 if (idx == HFI_NONE)
                     return;
+                via = "return", name = NULL, n = 0;
                 continue;
             }
             hfi_path_close(s);
@@ -409,8 +520,11 @@ void hfi_run_goto(hf_session *s, int idx)
             return;
         }
         /* say without choices, decide: straight on */
-        idx = choose(s, st->next, st->nnext);
+        uint32_t branch = 0;
+        idx = choose(s, st->next, st->nnext, &branch);
         if (idx == HFI_NONE)
             return;
+        via = list_via(st, branch, &n);
+        name = NULL;
     }
 }

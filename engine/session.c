@@ -88,6 +88,9 @@ void hf_session_free(hf_session *s)
     if (s->out && !s->out_static)
         hfi_free(e, s->out, s->out_len + 1);
     hfi_strfree(e, s->outcome);
+    hfi_strfree(e, s->log_ctx);
+    if (s->log)
+        hfi_free(e, s->log, s->log_cap);
     hfi_free(e, s, sizeof *s);
 }
 
@@ -104,9 +107,9 @@ static int set_id(hf_session *s, const char *id, size_t n)
     return s->id ? HF_OK : HF_ENOMEM;
 }
 
-static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
+void hfi_derive_id(const hfi_flow *f, const char *ctx, size_t len, int64_t at,
+                   char id[HFI_DERIVED_ID])
 {
-    const hfi_flow *f = s->frames[0].flow;
     unsigned char h[12];
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, sizeof h);
@@ -115,8 +118,15 @@ static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
     crypto_generichash_update(&st, (const unsigned char *)&at, sizeof at);
     crypto_generichash_update(&st, (const unsigned char *)ctx, len);
     crypto_generichash_final(&st, h, sizeof h);
-    char id[2 + 2 * sizeof h + 1] = "s_";
-    sodium_bin2hex(id + 2, sizeof id - 2, h, sizeof h);
+    id[0] = 's';
+    id[1] = '_';
+    sodium_bin2hex(id + 2, HFI_DERIVED_ID - 2, h, sizeof h);
+}
+
+static int derive_id(hf_session *s, const char *ctx, size_t len, int64_t at)
+{
+    char id[HFI_DERIVED_ID];
+    hfi_derive_id(s->frames[0].flow, ctx, len, at, id);
     return set_id(s, id, strlen(id));
 }
 
@@ -126,6 +136,20 @@ static int start_fail(hf_engine *e, hf_session *s, int rc, const char *msg)
         hfi_seterr(e, msg);
     hf_session_free(s);
     return rc;
+}
+
+hf_session *hfi_session_new(hf_engine *e)
+{
+    hf_session *s = hfi_alloc(e, sizeof *s);
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->e = e;
+    s->next = e->sessions;
+    if (e->sessions)
+        e->sessions->prev = s;
+    e->sessions = s;
+    return s;
 }
 
 int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
@@ -141,6 +165,13 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
         hfi_seterrf(e, "no flow '%.200s' is loaded", flow_id);
         return HF_ENOTFOUND;
     }
+    return hfi_session_start(out, e, f, context_json, len);
+}
+
+int hfi_session_start(hf_session **out, hf_engine *e, hfi_flow *f, const char *context_json,
+                      size_t len)
+{
+    *out = NULL;
     if (!context_json || len == 0) {
         context_json = "{}";
         len = 2;
@@ -170,15 +201,16 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
         return start_fail(e, NULL, HF_EINVAL,
                           "context \"prior_outcomes\" must be an array of outcome records");
 
-    hf_session *s = hfi_alloc(e, sizeof *s);
+    hf_session *s = hfi_session_new(e);
     if (!s)
         return start_fail(e, NULL, HF_ENOMEM, "out of memory");
-    memset(s, 0, sizeof *s);
-    s->e = e;
-    s->next = e->sessions;
-    if (e->sessions)
-        e->sessions->prev = s;
-    e->sessions = s;
+    if (e->opt.event_log) {
+        /* the context as given (engine members included), canonical */
+        hfi_buf_reset(&e->tmp);
+        if (!hfi_jwrite(&e->doc, j, &e->tmp, NULL) ||
+            !(s->log_ctx = hfi_buf_dup(&e->tmp, NULL)))
+            return start_fail(e, s, HF_ENOMEM, "out of memory");
+    }
     s->frames = hfi_alloc(e, sizeof *s->frames);
     s->capframes = s->frames ? 1 : 0;
     uint8_t *visits = hfi_alloc(e, f->nsteps);
@@ -211,7 +243,7 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
     if (prior >= 0 && hfi_repeat_contact(s, &e->doc, prior, at))
         hfi_escalate(s, "repeat_contact", NULL);
     else
-        hfi_run_goto(s, (int)f->start);
+        hfi_run_goto(s, (int)f->start, "start", NULL);
     rc = s->oom ? HF_ENOMEM : hfi_output(s);
     if (rc != HF_OK) {
         hf_session_free(s);
@@ -543,7 +575,7 @@ static void handle_input(hf_session *s, event *ev)
         hfi_escalate(s, "flow_error", hf_engine_errmsg(e));
         goto done;
     }
-    hfi_run_take(s, st->next, st->nnext);
+    hfi_run_take(s, st->next, st->nnext, NULL, NULL);
 done:
     hfi_buf_free(&msg);
     if (rawj)
@@ -588,9 +620,9 @@ static void handle_result(hf_session *s, event *ev)
         return;
     }
     if (ok)
-        hfi_run_take(s, st->next, st->nnext);
+        hfi_run_take(s, st->next, st->nnext, NULL, NULL);
     else if (st->on_error != HFI_NONE)
-        hfi_run_goto(s, st->on_error);
+        hfi_run_goto(s, st->on_error, "on_error", NULL);
     else
         hfi_escalate(s, "action_failed", NULL);
 }
@@ -608,7 +640,7 @@ static void handle_intent(hf_session *s, event *ev)
     if (ev->override) {
         hfi_path_close(s);
         unwind_to(s, ev->override_depth);
-        hfi_run_goto(s, ev->override->target);
+        hfi_run_goto(s, ev->override->target, "intent:", ev->override->name);
     } else if (strcmp(ev->intent, "human") == 0) {
         hfi_escalate(s, "customer_requested", NULL);
     } else if (strcmp(ev->intent, "cancel") == 0) {
@@ -621,11 +653,11 @@ static void handle_intent(hf_session *s, event *ev)
             hfi_escalate(s, "flow_error", "out of memory");
             return;
         }
-        hfi_run_goto(s, (int)s->frames[0].flow->start);
+        hfi_run_goto(s, (int)s->frames[0].flow->start, "intent:restart", NULL);
     } else { /* back */
         uint32_t target = s->hist[ev->back_to] & 0xFFFFFF;
         s->nhist = (uint32_t)ev->back_to;
-        hfi_run_goto(s, (int)target);
+        hfi_run_goto(s, (int)target, "intent:back", NULL);
     }
 }
 
@@ -650,7 +682,7 @@ static void handle_event(hf_session *s, event *ev)
             return;
         }
     }
-    hfi_run_take(s, st->next, st->nnext);
+    hfi_run_take(s, st->next, st->nnext, "event", NULL);
 }
 
 /* The wait's deadline has passed: the timeout moves on, at the deadline's time. */
@@ -662,9 +694,9 @@ static void fire_timeout(hf_session *s)
     s->deadline = 0;
     hfi_path_answer(s, "timeout", "true", 4);
     if (st->on_timeout != HFI_NONE)
-        hfi_run_goto(s, st->on_timeout);
+        hfi_run_goto(s, st->on_timeout, "timeout", NULL);
     else
-        hfi_run_take(s, st->next, st->nnext);
+        hfi_run_take(s, st->next, st->nnext, "timeout", NULL);
 }
 
 static void dispatch(hf_session *s, event *ev)
@@ -680,7 +712,7 @@ static void dispatch(hf_session *s, event *ev)
             hfi_path_answer(s, "choice", id, strlen(id));
             hfi_strfree(e, id);
         }
-        hfi_run_take(s, &ch->to, 1);
+        hfi_run_take(s, &ch->to, 1, "choice:", ch->id);
         break;
     }
     case EV_INPUT:
@@ -700,19 +732,46 @@ static void dispatch(hf_session *s, event *ev)
     }
 }
 
+/* Appends the event in e->doc, canonical, to the session's event log. */
+static int log_event(hf_session *s)
+{
+    hf_engine *e = s->e;
+    hfi_buf_reset(&e->tmp);
+    if (s->log_len)
+        hfi_buf_addc(&e->tmp, ',');
+    if (!hfi_jwrite(&e->doc, 0, &e->tmp, NULL))
+        return HF_ENOMEM;
+    size_t need = s->log_len + e->tmp.len + 1;
+    if (need > s->log_cap) {
+        size_t cap = s->log_cap ? s->log_cap : 64;
+        while (cap < need)
+            cap *= 2;
+        char *p = hfi_realloc(e, s->log, s->log_cap, cap);
+        if (!p)
+            return HF_ENOMEM;
+        s->log = p;
+        s->log_cap = cap;
+    }
+    memcpy(s->log + s->log_len, e->tmp.p, e->tmp.len);
+    s->log_len += e->tmp.len;
+    s->log[s->log_len] = '\0';
+    return HF_OK;
+}
+
 /* An allocation failed mid-event: the session cannot be trusted to go on, and escalating
  * needs memory too. It ends `failed`, with an output that needs no allocation. */
+const char hfi_failed_output[] =
+    "{\"status\":\"failed\",\"ui\":[],\"error\":{\"code\":\"out_of_memory\","
+    "\"message\":\"the engine ran out of memory\"}}";
+
 static void fail_for_memory(hf_session *s)
 {
-    static const char failed[] =
-        "{\"status\":\"failed\",\"ui\":[],\"error\":{\"code\":\"out_of_memory\","
-        "\"message\":\"the engine ran out of memory\"}}";
     hf_engine *e = s->e;
     hfi_finish(s, HF_STATUS_FAILED);
     if (s->out && !s->out_static)
         hfi_free(e, s->out, s->out_len + 1);
-    s->out = (char *)failed;
-    s->out_len = sizeof failed - 1;
+    s->out = (char *)hfi_failed_output;
+    s->out_len = sizeof hfi_failed_output - 1;
     s->out_static = true;
     s->oom = false;
     hfi_seterr(e, "out of memory: the session failed");
@@ -761,6 +820,8 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
         rc = check_fit(s, &ev, &r);
     if (rc != HF_OK)
         return rejected(s, &r, reply, reply_len);
+    if (e->opt.event_log && log_event(s) != HF_OK)
+        return hfi_fail(e, HF_ENOMEM, "out of memory: the event was not taken");
 
     /* the event fits: from here on the session moves */
     hfi_buf_reset(&e->ui);
@@ -838,6 +899,8 @@ int hf_session_outcome(hf_session *s, const char **json, size_t *len)
         hfi_buf_add_idz(&b, hfi_cur(s)->id);
         hfi_buf_adds(&b, ",\"steps\":");
         hfi_buf_add_i64(&b, s->steps);
+        hfi_buf_adds(&b, ",\"trail\":");
+        hfi_path_trail(s, &b); /* a failure leaves b->oom set, caught below */
         hfi_buf_adds(&b, ",\"started_at\":");
         hfi_buf_add_i64(&b, s->started_at);
         hfi_buf_adds(&b, ",\"finished_at\":");

@@ -133,7 +133,8 @@ typedef struct hf_engine_options {
     void *trace_ud;             /* passed to trace */
 } hf_engine_options;
 
-#define HF_ENGINE_OPTIONS_INIT { HF_ENGINE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define HF_ENGINE_OPTIONS_INIT                                                                 \
+    { HF_ENGINE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /* Fills *opts with the defaults. Returns HF_EMISUSE if version is not one this library knows. */
 HF_API int hf_engine_options_init(hf_engine_options *opts, uint32_t version);
@@ -252,9 +253,11 @@ HF_API int hf_session_status(const hf_session *s);
 
 /*
  * The outcome record of a finished session, as JSON:
- * {"session","flow","version","outcome","reason","step","steps","started_at","finished_at",
- * "duration"} ("reason" only for escalations; "step" is where the session ended, "steps" how
- * many steps it entered). Pass these records back in a later start context's
+ * {"session","flow","version","outcome","reason","step","steps","trail","started_at",
+ * "finished_at","duration"} ("reason" only for escalations; "step" is where the session ended,
+ * "steps" how many steps it entered, "trail" their ids in order, "flow/step" for a step of a
+ * subflow: [..., "verify", "verify_identity/send_check", ...]; an ask that re-asks after
+ * an invalid input is not entered again). Pass these records back in a later start context's
  * "prior_outcomes". HF_EMISUSE while the session is still running. Valid until the next call on
  * this session.
  */
@@ -360,15 +363,128 @@ HF_API int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_
 /* ---------------------------------------------------------------------------------------- */
 /* Bundles (DESIGN.md section 7).                                                            */
 
+/*
+ * A bundle carries flows (their Lua source) and, optionally, a routing config to phones: a
+ * manifest of its entries (name, kind, flow id, version, title, locales, size, BLAKE2b hash),
+ * zlib-compressed, signed with Ed25519 by its publisher. docs/bundles.md gives the byte layout.
+ * Keys are libsodium's: a 32-byte public key and a 64-byte secret key (seed, then public key).
+ */
 #define HF_BUNDLE_PUBLICKEYBYTES 32
 #define HF_BUNDLE_SECRETKEYBYTES 64
+/* Every bundle starts with these 8 bytes (as PNG does: text-mode transfers and truncation to
+ * 7 bits show at once), so a tool can tell a bundle from other bytes before reading it. */
+#define HF_BUNDLE_MAGIC "\x89HFB\r\n\x1a\n"
+#define HF_BUNDLE_MAGICBYTES 8
+/* The most bytes a bundle's body (manifest and entries) may inflate to: 16 MiB. Larger
+ * bundles are neither packed nor read, so a small file cannot make an engine allocate more. */
+#define HF_BUNDLE_MAX_BODY (16u << 20)
 
-/* (declarations: see the bundles work) */
+/*
+ * Makes a new signing key pair (libsodium crypto_sign_keypair) into public_key
+ * (HF_BUNDLE_PUBLICKEYBYTES) and secret_key (HF_BUNDLE_SECRETKEYBYTES). The publisher keeps the
+ * secret key; apps configure the public key as the engine option bundle_public_key.
+ * Errors: HF_EMISUSE (NULL buffer), HF_ERROR (libsodium could not start).
+ */
+HF_API int hf_bundle_keypair(unsigned char *public_key, unsigned char *secret_key);
+
+/*
+ * Builds a signed bundle. entries_json is a JSON array of {"name", "kind", "source"}: kind
+ * "flow" (Lua source of one flow) or "routing" (a routing config; at most one); name is the
+ * entry's name in the bundle (usually the file name: letters, digits and _ . -, at most 128
+ * bytes, unique). Every entry is first loaded into a scratch engine with e's options: a flow
+ * that fails its checks, a `call` to a flow that is not in the bundle, a flow version given
+ * twice, a title or locale name that is not UTF-8, or a routing config that does not load
+ * refuses the pack (HF_ESYNTAX / HF_ECHECK / HF_EEXISTS; the message names each failing
+ * entry, one a line). Entries are stored in the order they loaded there (pass after pass in
+ * name order, so a flow's callees come first; the routing config last): the same entries and
+ * key always give the same bytes.
+ * *bytes (*blen bytes) stays valid until the next call on e. e's flows are not touched.
+ * Errors also: HF_EINVAL (entries_json malformed, a bad or repeated name, no entries, a body
+ * over HF_BUNDLE_MAX_BODY, a damaged secret key), HF_ENOMEM, HF_EMISUSE.
+ */
+HF_API int hf_bundle_pack(hf_engine *e, const char *entries_json, size_t len,
+                          const unsigned char *secret_key, const unsigned char **bytes,
+                          size_t *blen);
+
+/*
+ * Reads a bundle without loading it: checks its structure, inflates it (bounded) and checks
+ * every entry's size and hash; with public_key (HF_BUNDLE_PUBLICKEYBYTES, or NULL to skip)
+ * also its signature. *json (may be NULL) receives a description, valid until the next call
+ * on e: {"format", "size", "body_size", "signer" (the public key the bundle names, hex),
+ * "verified" (whether the signature was checked and holds), "entries": [{"name", "kind",
+ * "id", "version", "title", "locales", "size", "blake2b"}, ...]} ("id" to "locales" for flows
+ * only; "title" when the flow has one). Flows are not compiled here.
+ * Errors: HF_EINVAL (not a bundle, truncated, altered, unknown format version, signed by
+ * another key, a bad manifest or hash: the message says which), HF_ENOMEM, HF_EMISUSE.
+ */
+HF_API int hf_bundle_inspect(hf_engine *e, const void *bytes, size_t len,
+                             const unsigned char *public_key, const char **json,
+                             size_t *json_len);
+
+/*
+ * Loads a bundle into the engine, all or nothing. The signature must verify against the
+ * engine's bundle_public_key; then every hash is checked, every flow compiled and checked (a
+ * `call` may name a flow of the bundle stored before it, or one the engine has), and the
+ * routing config, if the bundle has one, loaded as hf_engine_load_routing() does (replacing
+ * the engine's). A flow version the engine already has with the same source is left as it is
+ * (loading a bundle again changes nothing); the same version with another source refuses the
+ * bundle, since a version's content cannot change. On any failure nothing changes: the
+ * engine's flows and routing config are exactly as before, and every session goes on.
+ * *json (may be NULL) receives hf_bundle_inspect()'s description, "verified": true, with
+ * "loaded" on each flow entry (false: the engine had it already); valid until the next call
+ * on the engine.
+ * Errors: HF_EMISUSE (no bundle_public_key configured: every bundle is refused), HF_EINVAL (bad
+ * bytes or signature, as hf_bundle_inspect()), HF_ESYNTAX / HF_ECHECK (a flow or the routing
+ * config fails; the message names the entry), HF_EEXISTS (a version already loaded with
+ * another source, or twice in the bundle), HF_ENOMEM. Every message starts "bundle refused: ".
+ */
+HF_API int hf_engine_load_bundle(hf_engine *e, const void *bytes, size_t len, const char **json,
+                                 size_t *json_len);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Introspection, for tools: graphs, lint, coverage.                                         */
 
-/* (declarations: see the introspection work) */
+/*
+ * Describes a loaded flow (version 0: the newest) as JSON:
+ *
+ *   {"id", "version", "title" (null if none), "source" (the name it was loaded under), "start",
+ *    "triggers": [...], "default_locale": "en-GB" or null, "locales": {"en-GB": [keys, sorted],
+ *    ...}, "intents": [{"name", "to": step id, or null where `on` turns the intent off}, ...]
+ *    (the flow's `on` only, by name), "policy": {...} (only what the flow's policy sets:
+ *    "max_retries", "max_visits", "repeat_contact": {"failures", "within"}, "flag_priority"),
+ *    "skills": [...] or null, "priority" or null (the defaults of policy escalations),
+ *    "steps": [step, ...] in id order (byte-wise; the compiled order)}
+ *
+ * Each step: {"id", "kind" (say|ask|action|decide|call|wait|resolved|escalate), "final"
+ * (resolved and escalate), then by kind: ask "input", "save"; action "call", "args" (the keys
+ * of a static args table, sorted; null when a function computes them; [] without args),
+ * "save"; call "flow"; wait "event", "timeout" (seconds), "save"; escalate "reason", "skills",
+ * "priority" (null where the step sets none); absent members are null. Then for every kind
+ * "flags": [...], "texts" and "edges".
+ *
+ * "texts": what the step shows, each {"where": "text" | "choice:ID" | "components", and one of
+ * "literal": "...", "key": "string.key" (a t"key"), "fn": true (a function computes it)}. For
+ * a static component list, each of its strings but the values of "type", "id" and "url".
+ *
+ * "edges": every transition out of the step, {"to", "via", "label"}, with via named as the
+ * trace hook (hf_trace_fn) reports taking it, so that the (from, to, via) triples a trace
+ * reports are exactly edges: "go" (a `go`, or `next` given as one step id; label ""),
+ * "next:N" (the Nth branch of a `next` list, from 1; label "when", or "otherwise" for one
+ * with no `when`), "choice:ID" (label: the literal label, t"key" for a localised one, the id
+ * when a function computes it), "on_error" (label "on_error"), for a wait "event" (label: the
+ * event name) and "timeout" (to on_timeout, or else go; label "timeout"), for a call "return"
+ * (the subflow resolved; label "resolved"). A say with choices has only its choices' edges.
+ * Not edges: a session's start and a subflow's entry ("start", to "start"), the built-in
+ * intents back and restart ("intent:back" to an earlier waiting step, "intent:restart" to
+ * "start"), the flow's `on` intents ("intent:NAME" from any waiting step, to the "intents"'
+ * "to"), and policy escalations, which end where they are and enter no step.
+ *
+ * *json stays valid until the next call on the engine; *len may be NULL. Errors: HF_ENOTFOUND
+ * (no such flow, or no such version of it), HF_EMISUSE (NULL engine, flow_id or json),
+ * HF_ENOMEM.
+ */
+HF_API int hf_flow_describe(hf_engine *e, const char *flow_id, int64_t version,
+                            const char **json, size_t *len);
 
 #ifdef __cplusplus
 }

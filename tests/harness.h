@@ -18,6 +18,16 @@
 
 #include "helpflow.h"
 
+/* Whether a file name in flows/ is a flow: not the routing config, the action manifest or a
+ * conversation test (the names the CLI gives those roles, cli/load.c). */
+static inline int t_is_flow_file(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".lua") == 0 &&
+           !(n > 9 && strcmp(name + n - 9, ".test.lua") == 0) &&
+           strcmp(name, "routing.lua") != 0 && strcmp(name, "actions.lua") != 0;
+}
+
 /* An engine with default options, or fails the test. */
 static inline hf_engine *t_engine(void)
 {

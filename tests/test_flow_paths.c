@@ -140,9 +140,7 @@ static void load_flows(void)
     size_t np = 0;
     for (int i = 0; i < n; i++) {
         const char *nm = ents[i]->d_name;
-        if (strcmp(nm, "routing.lua") == 0) {
-            /* the routing config, not a flow (test_route.c) */
-        } else if (has_suffix(nm, ".lua") && np < MAX_FILES) {
+        if (t_is_flow_file(nm) && np < MAX_FILES) { /* not routing.lua, tests, manifest */
             paths[np] = malloc(strlen(G.dir) + strlen(nm) + 2);
             sprintf(paths[np], "%s/%s", G.dir, nm);
             np++;
