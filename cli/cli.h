@@ -8,5 +8,9 @@
 int cli_run(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_route(int argc, char **argv);
+int cli_graph(int argc, char **argv);
+int cli_test(int argc, char **argv);
+int cli_bundle(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #endif

@@ -94,3 +94,18 @@ void cli_flowfiles_free(cli_flowfile *files, size_t n)
         files[i].error = NULL;
     }
 }
+
+cli_file_role cli_file_role_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+
+    if (strcmp(base, "routing.lua") == 0)
+        return CLI_FILE_ROUTING;
+    if (strcmp(base, "actions.lua") == 0)
+        return CLI_FILE_ACTIONS;
+    size_t n = strlen(base);
+    if (n > 9 && strcmp(base + n - 9, ".test.lua") == 0)
+        return CLI_FILE_TEST;
+    return CLI_FILE_FLOW;
+}

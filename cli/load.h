@@ -25,4 +25,18 @@ size_t cli_load_flows(hf_engine *e, cli_flowfile *files, const char *const *path
 /* Frees the messages held by files[0..n). */
 void cli_flowfiles_free(cli_flowfile *files, size_t n);
 
+/* The Lua files that sit among flows without being flows, recognised by their name (whatever
+ * their directory): routing.lua, the routing config ('helpflow route'); actions.lua, the
+ * action manifest (manifest.h); X.test.lua, a conversation test. Commands that take
+ * directories or globs of flows pass these over as flows (check checks the first two as what
+ * they are). */
+typedef enum cli_file_role {
+    CLI_FILE_FLOW,
+    CLI_FILE_ROUTING,
+    CLI_FILE_ACTIONS,
+    CLI_FILE_TEST
+} cli_file_role;
+
+cli_file_role cli_file_role_of(const char *path);
+
 #endif

@@ -18,9 +18,19 @@ static const struct command {
 } commands[] = {
     { "run", cli_run, "run [--json] [--flow ID] [--context JSON] FLOW.lua...",
       "play a flow in the terminal, or drive it over JSON lines" },
-    { "check", cli_check, "check PATH...", "load and lint flows (files, or directories of *.lua)" },
+    { "check", cli_check, "check [--strict] [--max-text N] [--actions FILE] PATH...",
+      "load and lint flows (files, or directories of *.lua)" },
+    { "test", cli_test, "test [--coverage] [--min-coverage PCT] PATH...",
+      "run the conversation tests beside the flows (X.test.lua); step and transition coverage" },
+    { "graph", cli_graph,
+      "graph [--flow ID] [--format dot|mermaid|svg] [--heat OUTCOMES.jsonl] [-o FILE] FLOW.lua...",
+      "draw a flow (Graphviz dot, Mermaid, SVG), optionally coloured by sessions' trails" },
     { "route", cli_route, "route --routing FILE --queues LIVE.json [--explain] ESCALATION.json",
       "where an escalation goes: queue, priority, Erlang C wait, overflow, explanation" },
+    { "bundle", cli_bundle, "bundle keygen|pack|verify|list ...",
+      "signing keys; pack, sign, verify and list flow bundles for apps" },
+    { "report", cli_report, "report [--json] [--html FILE] OUTCOMES.jsonl...",
+      "containment, escalations and funnels from outcome records, per flow version" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

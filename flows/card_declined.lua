@@ -1,5 +1,64 @@
 -- "My card was declined": find out why a card payment failed and fix what the customer can fix
 -- themselves (a frozen card, a low balance); anything else goes to the cards team.
+local STRINGS = {
+  ["en-GB"] = {
+    ["frozen"] = "Your card is frozen, so payments are declined.",
+    ["choice.unfreeze"] = "Unfreeze my card",
+    ["choice.keep"] = "Keep it frozen",
+    ["did_it_help"] = "Done — your card is unfrozen. Try the payment again. Did that fix it?",
+    ["choice.worked"] = "Yes, it worked",
+    ["choice.still_declined"] = "No, still declined",
+    ["amount.ask"] = "How much was the payment?",
+    ["amount.over_limit"] = "That's over your limit.",
+    ["not_found"] = "I couldn't find a declined payment for that amount in the last 7 days.",
+    ["choice.retry"] = "Try a different amount",
+    ["choice.agent"] = "Talk to someone",
+    ["no_funds"] = "Your payment was declined because your balance was too low at the time.",
+    ["no_funds.at"] = "Your payment at %s was declined because your balance was too low at the time.",
+    ["link.top_up"] = "Add money",
+    ["choice.ok"] = "OK, thanks",
+    ["choice.not_right"] = "That doesn't look right",
+    ["done"] = "Glad that's sorted.",
+    ["to_agent"] = "I'll pass you to someone in our cards team.",
+    ["cant_check"] = "I can't check your card right now, so I'll pass you to our cards team.",
+    ["escalate"] = "I'll pass you to someone who can help.",
+  },
+  ["cy-GB"] = {
+    ["frozen"] = "Mae eich cerdyn wedi'i rewi, felly mae taliadau'n cael eu gwrthod.",
+    ["choice.unfreeze"] = "Dadrewi fy ngherdyn",
+    ["choice.keep"] = "Ei gadw wedi'i rewi",
+    ["did_it_help"] = "Dyna ni — mae eich cerdyn wedi'i ddadrewi. Rhowch gynnig ar y taliad eto. "
+        .. "Wnaeth hynny ddatrys y broblem?",
+    ["choice.worked"] = "Do, fe weithiodd",
+    ["choice.still_declined"] = "Naddo, mae'n dal i gael ei wrthod",
+    ["amount.ask"] = "Faint oedd y taliad?",
+    ["amount.over_limit"] = "Mae hynny dros eich terfyn.",
+    ["not_found"] = "Allwn i ddim dod o hyd i daliad a gafodd ei wrthod am y swm hwnnw yn ystod y 7 "
+        .. "diwrnod diwethaf.",
+    ["choice.retry"] = "Rhoi cynnig ar swm gwahanol",
+    ["choice.agent"] = "Siarad â rhywun",
+    ["no_funds"] = "Cafodd eich taliad ei wrthod am nad oedd digon o arian yn eich cyfrif ar y "
+        .. "pryd.",
+    ["no_funds.at"] = "Cafodd eich taliad i %s ei wrthod am nad oedd digon o arian yn eich cyfrif "
+        .. "ar y pryd.",
+    ["link.top_up"] = "Ychwanegu arian",
+    ["choice.ok"] = "Iawn, diolch",
+    ["choice.not_right"] = "Dydy hynny ddim yn edrych yn iawn",
+    ["done"] = "Falch bod hynny wedi'i ddatrys.",
+    ["to_agent"] = "Fe wna i eich trosglwyddo i rywun yn ein tîm cardiau.",
+    ["cant_check"] = "Alla i ddim gwirio eich cerdyn ar hyn o bryd, felly fe wna i eich "
+        .. "trosglwyddo i'n tîm cardiau.",
+    ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all helpu.",
+  },
+}
+
+-- A text with data in it, in the customer's language (Welsh for a Welsh locale, as t"key"
+-- picks it, else English).
+local function fmt(ctx, key, ...)
+  local lang = string.match(ctx.locale or "", "^%a+")
+  return string.format(STRINGS[lang == "cy" and "cy-GB" or "en-GB"][key], ...)
+end
+
 return flow "card_declined" {
   version = 3,
   title = "My card was declined",
@@ -7,6 +66,7 @@ return flow "card_declined" {
   start = "check_card",
   skills = { "cards" },
   policy = { max_retries = 2, max_visits = 3 },
+  strings = STRINGS,
 
   steps = {
     check_card = action {
@@ -21,10 +81,10 @@ return flow "card_declined" {
     },
 
     frozen = say {
-      text = "Your card is frozen, so payments are declined.",
+      text = t"frozen",
       choices = {
-        { id = "unfreeze", label = "Unfreeze my card", go = "unfreeze" },
-        { id = "keep", label = "Keep it frozen", go = "done" },
+        { id = "unfreeze", label = t"choice.unfreeze", go = "unfreeze" },
+        { id = "keep", label = t"choice.keep", go = "done" },
       },
     },
 
@@ -35,18 +95,19 @@ return flow "card_declined" {
     },
 
     did_it_help = say {
-      text = "Done — your card is unfrozen. Try the payment again. Did that fix it?",
+      text = t"did_it_help",
       choices = {
-        { id = "yes", label = "Yes, it worked", go = "done" },
-        { id = "no", label = "No, still declined", go = "to_agent", set = { unfreeze_helped = false } },
+        { id = "yes", label = t"choice.worked", go = "done" },
+        { id = "no", label = t"choice.still_declined", go = "to_agent",
+          set = { unfreeze_helped = false } },
       },
     },
 
     ask_amount = ask {
-      text = "How much was the payment?",
+      text = t"amount.ask",
       input = "money",
       validate = function(v)
-        if v > 10000 then return false, "That's over your limit." end
+        if v > 10000 then return false, t"amount.over_limit" end
         return true
       end,
       save = "amount",
@@ -66,34 +127,35 @@ return flow "card_declined" {
     },
 
     not_found = say {
-      text = "I couldn't find a declined payment for that amount in the last 7 days.",
+      text = t"not_found",
       choices = {
-        { id = "retry", label = "Try a different amount", go = "ask_amount" },
-        { id = "agent", label = "Talk to someone", go = "to_agent" },
+        { id = "retry", label = t"choice.retry", go = "ask_amount" },
+        { id = "agent", label = t"choice.agent", go = "to_agent" },
       },
     },
 
     no_funds = say {
       text = function(ctx)
-        local where = ctx.payment.merchant and (" at " .. ctx.payment.merchant) or ""
-        return "Your payment" .. where .. " was declined because your balance was too low at the time."
+        if ctx.payment.merchant then return fmt(ctx, "no_funds.at", ctx.payment.merchant) end
+        return t"no_funds"
       end,
       components = {
-        { type = "link", label = "Add money", url = "bank://accounts/top-up" },
+        { type = "link", label = t"link.top_up", url = "bank://accounts/top-up" },
       },
       choices = {
-        { id = "ok", label = "OK, thanks", go = "done" },
-        { id = "not_right", label = "That doesn't look right", go = "to_agent",
+        { id = "ok", label = t"choice.ok", go = "done" },
+        { id = "not_right", label = t"choice.not_right", go = "to_agent",
           set = { disputes_balance = true } },
       },
     },
 
-    done = resolved { text = "Glad that's sorted." },
+    done = resolved { text = t"done" },
 
+    -- The summaries are for our agents, who work in English.
     to_agent = escalate {
       reason = "not_resolved",
       skills = { "cards" },
-      text = "I'll pass you to someone in our cards team.",
+      text = t"to_agent",
       summary = function(ctx)
         if ctx.unfreeze_helped == false then
           return "Card was frozen; the customer unfroze it in the app, but payments are still declined."
@@ -114,7 +176,7 @@ return flow "card_declined" {
       reason = "card_status_unavailable",
       skills = { "cards" },
       priority = "high",
-      text = "I can't check your card right now, so I'll pass you to our cards team.",
+      text = t"cant_check",
     },
   },
 }

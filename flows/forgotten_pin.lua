@@ -31,7 +31,7 @@ return flow "forgotten_pin" {
           .. "team.",
       ["escalate"] = "I'll pass you to someone in our cards team.",
     },
-    ["cy"] = {
+    ["cy-GB"] = {
       ["intro"] = "Dim problem — unwaith y byddwn ni wedi gwirio mai chi sydd yna, galla i "
           .. "ddangos eich PIN yma yn yr ap.",
       ["choice.show"] = "Dangos fy PIN",

@@ -9,10 +9,27 @@ return flow "scam_report" {
   priority = "urgent",
   policy = { max_retries = 2 },
 
+  strings = {
+    ["en-GB"] = {
+      ["what_happened"] = "I'm sorry this has happened. In a few words, what happened? Our fraud "
+          .. "team will pick this up straight away.",
+      ["to_fraud_team"] = "Thank you. I'm passing you to our fraud team now. While you wait, don't "
+          .. "move any money or share any codes, even with someone who says they're from the bank.",
+      ["escalate"] = "I'll pass you to someone who can help.",
+    },
+    ["cy-GB"] = {
+      ["what_happened"] = "Mae'n ddrwg gen i fod hyn wedi digwydd. Mewn ychydig eiriau, beth "
+          .. "ddigwyddodd? Bydd ein tîm twyll yn delio â hyn ar unwaith.",
+      ["to_fraud_team"] = "Diolch. Rwy'n eich trosglwyddo i'n tîm twyll nawr. Tra byddwch chi'n "
+          .. "aros, peidiwch â symud unrhyw arian na rhannu unrhyw godau, hyd yn oed gyda rhywun "
+          .. "sy'n dweud ei fod yn gweithio i'r banc.",
+      ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all helpu.",
+    },
+  },
+
   steps = {
     what_happened = ask {
-      text = "I'm sorry this has happened. In a few words, what happened? Our fraud team will "
-          .. "pick this up straight away.",
+      text = t"what_happened",
       input = "text",
       save = "scam_description",
       go = "to_fraud_team",
@@ -23,8 +40,7 @@ return flow "scam_report" {
       flags = { "fraud" },
       priority = "urgent",
       skills = { "fraud" },
-      text = "Thank you. I'm passing you to our fraud team now. While you wait, don't move any "
-          .. "money or share any codes, even with someone who says they're from the bank.",
+      text = t"to_fraud_team",
       summary = function(ctx)
         return "Customer reports a scam in their own words: \"" .. ctx.scam_description .. "\""
       end,

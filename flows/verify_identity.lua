@@ -20,7 +20,7 @@ return flow "verify_identity" {
           .. "who can help.",
       ["escalate"] = "I'll pass you to someone who can check it's you another way.",
     },
-    ["cy"] = {
+    ["cy-GB"] = {
       ["await"] = "Rydyn ni wedi anfon cais i'ch ap bancio. Agorwch yr ap a'i gymeradwyo gyda'ch "
           .. "cod pas neu olion bysedd — fe arhosa i yma.",
       ["timed_out"] = "Chlywais i ddim gan eich ap, felly mae'r cais wedi dod i ben.",

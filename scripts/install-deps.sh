@@ -4,7 +4,10 @@
 # tests). Runs apt-get as root, or through sudo.
 set -euo pipefail
 packages=(build-essential cmake pkg-config liblua5.4-dev libcjson-dev zlib1g-dev libsodium-dev
-          libcmocka-dev)
+          libcmocka-dev
+          graphviz # 'helpflow graph --format svg'; tests/cli/test_graph.sh checks dot output with it
+          lua5.4 # tests/cli/test_editor_types.sh checks types/helpflow.lua against the compiler
+          chromium) # renders 'helpflow report --html' pages in tests/cli/test_report_html.sh
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
   as_root=(sudo)
