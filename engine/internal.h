@@ -27,6 +27,7 @@
  *   erlang.c         ... Erlang C, for expected waits and service levels
  *   bundle.c         signed flow bundles: packing, verifying, loading all-or-nothing
  *   snapshot.c       snapshots: the envelope, compression, checksums and keys
+ *   deflate.c        ... a small raw deflate encoder for their payloads
  *   snapshot_state.c ... the session's state as their JSON payload, and back
  *   replay.c         event logs, deterministic replay, and migrating sessions between versions
  */
@@ -517,6 +518,26 @@ void hfi_derive_id(const hfi_flow *f, const char *ctx, size_t len, int64_t at,
 extern const char hfi_failed_output[];
 int hfi_session_start(hf_session **out, hf_engine *e, hfi_flow *f, const char *context_json,
                       size_t len);
+
+/* deflate.c: a raw deflate encoder for small payloads (fixed codes, a preset dictionary) */
+#define HFI_DEFLATE_DICT_MAX 2048
+typedef struct hfi_deflate_dict {
+    const unsigned char *p;  /* the dictionary, static */
+    size_t n;
+    uint32_t head[1u << 12]; /* per hash, the latest position holding it, or UINT32_MAX */
+    uint32_t prev[HFI_DEFLATE_DICT_MAX];
+} hfi_deflate_dict;
+typedef struct hfi_deflate_state {
+    uint64_t head[1u << 12]; /* generation << 32 | position */
+    uint32_t *prev;          /* per input position, the one before it with the same hash */
+    size_t cap;
+    uint32_t gen;
+} hfi_deflate_state;
+void hfi_deflate_dict_init(hfi_deflate_dict *dd, const char *dict, size_t n);
+/* Appends the raw deflate stream of in to out (whose engine allocates). */
+int hfi_deflate(hfi_deflate_state *z, const hfi_deflate_dict *dd, const char *in, size_t n,
+                hfi_buf *out);
+void hfi_deflate_free(hf_engine *e, hfi_deflate_state *z);
 
 /* snapshot.c */
 void hfi_snap_free(hf_engine *e);

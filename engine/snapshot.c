@@ -39,7 +39,6 @@
 #define F_AUTH 2u
 #define F_LOG 4u
 #define MAX_PAYLOAD (64u << 20)
-#define WBITS 12
 
 /* The format's own names and the JSON the engine writes most, most frequent last (deflate
  * finds the nearest match cheapest). */
@@ -54,8 +53,10 @@ static const char dictionary[] =
     "\"po\":1,\"hi\":[16777216,\"ui\":[1],\"cx\":{\"locale\":\"en-GB\"},\"c0\":{";
 
 typedef struct hfi_snap {
-    z_stream def, inf;
-    bool def_ok, inf_ok;
+    hfi_deflate_dict dict;   /* the dictionary's hash chains, made once */
+    hfi_deflate_state def;
+    z_stream inf;
+    bool dict_ok, inf_ok;
 } hfi_snap;
 
 static voidpf z_alloc(voidpf ud, uInt items, uInt size)
@@ -80,8 +81,7 @@ void hfi_snap_free(hf_engine *e)
 {
     if (!e->snap)
         return;
-    if (e->snap->def_ok)
-        deflateEnd(&e->snap->def);
+    hfi_deflate_free(e, &e->snap->def);
     if (e->snap->inf_ok)
         inflateEnd(&e->snap->inf);
     hfi_sfree(e, e->snap);
@@ -145,29 +145,11 @@ static int deflate_into(hf_engine *e, const char *in, size_t n, hfi_buf *out)
     hfi_snap *z = snap_of(e);
     if (!z)
         return HF_ENOMEM;
-    if (!z->def_ok) {
-        z->def.zalloc = z_alloc;
-        z->def.zfree = z_free;
-        z->def.opaque = e;
-        if (deflateInit2(&z->def, 1, Z_DEFLATED, -WBITS, 3,
-                         Z_FIXED) != Z_OK)
-            return HF_ENOMEM;
-        z->def_ok = true;
-    } else if (deflateReset(&z->def) != Z_OK) {
-        return HF_ERROR;
+    if (!z->dict_ok) {
+        hfi_deflate_dict_init(&z->dict, dictionary, sizeof dictionary - 1);
+        z->dict_ok = true;
     }
-    deflateSetDictionary(&z->def, (const Bytef *)dictionary, sizeof dictionary - 1);
-    size_t bound = deflateBound(&z->def, n);
-    if (!hfi_buf_reserve(out, bound))
-        return HF_ENOMEM;
-    z->def.next_in = (Bytef *)(uintptr_t)in;
-    z->def.avail_in = (uInt)n;
-    z->def.next_out = (Bytef *)out->p + out->len;
-    z->def.avail_out = (uInt)bound;
-    if (deflate(&z->def, Z_FINISH) != Z_STREAM_END)
-        return HF_ERROR;
-    out->len += bound - z->def.avail_out;
-    return HF_OK;
+    return hfi_deflate(&z->def, &z->dict, in, n, out);
 }
 
 int hf_session_snapshot(hf_session *s, const unsigned char **bytes, size_t *len)

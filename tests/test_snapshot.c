@@ -277,6 +277,49 @@ static void test_size_and_identity(void **state)
     hf_engine_free(e);
 }
 
+/* Large and odd states: long runs (matches of the longest length, overlapping their
+ * source), text that does not repeat, and distances past the deflate window. */
+static void test_large_states(void **state)
+{
+    (void)state;
+    hf_engine_options o = HF_ENGINE_OPTIONS_INIT;
+    o.max_event = 1u << 20;
+    hf_engine *e = NULL;
+    assert_int_equal(hf_engine_new(&e, &o), HF_OK);
+    load_library(e);
+    static const size_t sizes[] = {0, 1, 2, 3, 257, 258, 259, 4000, 33000, 70000, 300000};
+    unsigned seed = 12345;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        for (int kind = 0; kind < 3; kind++) {
+            size_t n = sizes[k];
+            char *ctx = malloc(n * 2 + 256);
+            int at = sprintf(ctx, "{\"card_id\":\"c\",\"note\":\"");
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                char c = kind == 0 ? 'a'                                   /* one long run */
+                         : kind == 1 ? (char)('a' + (seed >> 16) % 26)    /* no repeats */
+                                     : "abcdefgh"[(i / 40000 + (i % 7)) % 8]; /* far repeats */
+                ctx[at++] = c;
+            }
+            at += sprintf(ctx + at, "\",\"at\":1}");
+            hf_session *s = t_start(e, "card_declined", ctx);
+            size_t len;
+            unsigned char *b = snap(s, &len);
+            hf_session *r = restore_ok(e, b, len);
+            assert_string_equal(hf_session_output(r, NULL), hf_session_output(s, NULL));
+            const unsigned char *again;
+            size_t again_len;
+            assert_int_equal(hf_session_snapshot(r, &again, &again_len), HF_OK);
+            assert_int_equal(again_len, len);
+            assert_memory_equal(again, b, len);
+            hf_session_free(r);
+            hf_session_free(s);
+            free(b);
+            free(ctx);
+        }
+    hf_engine_free(e);
+}
+
 /* ---- corruption ------------------------------------------------------------------------- */
 
 static void expect_refused(hf_engine *e, const unsigned char *b, size_t len, const char *what)
@@ -702,6 +745,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_step),
         cmocka_unit_test(test_size_and_identity),
+        cmocka_unit_test(test_large_states),
         cmocka_unit_test(test_bit_flips_and_truncations),
         cmocka_unit_test(test_foreign_bytes),
         cmocka_unit_test(test_crafted_states),
