@@ -290,8 +290,8 @@ static bool int_node(reader *r, int i, int64_t lo, int64_t hi, int64_t *out)
     return true;
 }
 
-/* A member of type t, copied as its text (what the parser saw), or its contents without the
- * brackets when inner. Absent: NULL and true. */
+/* A member of type t, copied as its text (what the parser saw), or, when inner, an array's
+ * items so copied and joined by commas. Absent: NULL and true. */
 static bool get_raw(reader *r, const char *key, int t, bool inner, char **out, size_t *len)
 {
     int i = get(r, key);
@@ -305,18 +305,29 @@ static bool get_raw(reader *r, const char *key, int t, bool inner, char **out, s
         return false;
     }
     const hfi_jnode *n = &r->d->nodes[i];
-    const char *p = n->s;
-    size_t m = n->n;
-    if (inner) {
-        p++;
-        m -= 2;
+    if (!inner) {
+        *out = hfi_strndup(r->e, n->s, n->n);
+    } else { /* the items as they were, joined by commas: no space between them */
+        hfi_buf b;
+        hfi_buf_init(&b, r->e);
+        for (int c = n->child; c >= 0; c = r->d->nodes[c].next) {
+            const hfi_jnode *item = &r->d->nodes[c];
+            bool quoted = item->type == HFI_J_STRING; /* s is between its quotes */
+            if (c != n->child)
+                hfi_buf_addc(&b, ',');
+            hfi_buf_add(&b, item->s - quoted, item->n + 2 * quoted);
+        }
+        *out = hfi_buf_dup(&b, len);
+        hfi_buf_free(&b);
+        if (*out)
+            return true;
     }
-    if (!(*out = hfi_strndup(r->e, p, m))) {
+    if (!*out) {
         r->err = "out of memory";
         return false;
     }
     if (len)
-        *len = m;
+        *len = n->n;
     return true;
 }
 
@@ -514,6 +525,10 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
         return HF_EINVAL;
     }
     s->flags = flags;
+    if (po && (!path || !path_len)) {
+        hfi_strfree(e, path);
+        return hfi_snap_bad(e, "it has an open path entry but no path");
+    }
     if (path) { /* kept with its exact size, as run.c keeps it */
         s->path = hfi_alloc(e, path_len + 1);
         if (s->path)
@@ -528,8 +543,6 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
             s->path[s->path_len] = '\0';
             s->path_open = true;
         }
-    } else if (po) {
-        return hfi_snap_bad(e, "it has an open path entry but no path");
     }
     if ((s->status == HF_STATUS_ESCALATED) != (s->escalation != NULL) ||
         (s->status == HF_STATUS_ACTION) != (s->args != NULL)) {
