@@ -820,7 +820,7 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
         rc = check_fit(s, &ev, &r);
     if (rc != HF_OK)
         return rejected(s, &r, reply, reply_len);
-    if (e->opt.event_log && log_event(s) != HF_OK)
+    if (s->log_ctx && log_event(s) != HF_OK) /* a session that keeps a log */
         return hfi_fail(e, HF_ENOMEM, "out of memory: the event was not taken");
 
     /* the event fits: from here on the session moves */

@@ -126,7 +126,9 @@ typedef struct hf_engine_options {
      * signature hf_engine_load_bundle() requires. Without one, every bundle is refused. */
     const unsigned char *bundle_public_key;
     /* Nonzero: sessions keep their start context and every accepted event, for
-     * hf_session_events() and hf_replay(), and their snapshots carry them. Default 0. */
+     * hf_session_events() and hf_replay(), and their snapshots carry them. A session
+     * restored from a snapshot keeps the log the snapshot carries (none, if it carries none);
+     * an engine without this option drops it. Default 0. */
     int event_log;
     /* Called, when not NULL, each time a session enters a step (hf_trace_fn). */
     hf_trace_fn trace;
@@ -449,9 +451,11 @@ HF_API int hf_engine_load_bundle(hf_engine *e, const void *bytes, size_t len, co
  *
  *   {"id", "version", "title" (null if none), "source" (the name it was loaded under), "start",
  *    "triggers": [...], "default_locale": "en-GB" or null, "locales": {"en-GB": [keys, sorted],
- *    ...}, "intents": [{"name", "to": step id, or null where `on` turns the intent off}, ...]
- *    (the flow's `on` only, by name), "policy": {...} (only what the flow's policy sets:
- *    "max_retries", "max_visits", "repeat_contact": {"failures", "within"}, "flag_priority"),
+ *    ...}, "strings": {"en-GB": {"key": "text", ...}, "cy-GB": {...}} (the texts of `strings`,
+ *    locales in name order, keys sorted), "intents": [{"name", "to": step id, or null where
+ *    `on` turns the intent off}, ...] (the flow's `on` only, by name), "policy": {...} (only
+ *    what the flow's policy sets: "max_retries", "max_visits", "repeat_contact": {"failures",
+ *    "within"}, "flag_priority"),
  *    "skills": [...] or null, "priority" or null (the defaults of policy escalations),
  *    "steps": [step, ...] in id order (byte-wise; the compiled order)}
  *

@@ -753,6 +753,20 @@ static void test_replay(void **state)
     hf_session *nolog = restore_ok(backend, b, len);
     assert_int_equal(hf_session_events(nolog, &log2, NULL), HF_EMISUSE);
     hf_session_free(nolog);
+    /* and a session without a log does not start one in an engine that keeps them */
+    hf_session *plain = card_midway(backend);
+    unsigned char *pb = snap(plain, &len);
+    hf_session *unlogged = restore_ok(e, pb, len);
+    cJSON_Delete(t_send(unlogged, "{\"type\":\"choose\",\"option\":\"keep\"}"));
+    assert_int_equal(hf_session_events(unlogged, &log2, NULL), HF_EMISUSE);
+    const char *json;
+    unsigned char *ub = snap(unlogged, &len);
+    assert_int_equal(hf_snapshot_inspect(e, ub, len, &json, NULL), HF_OK);
+    assert_null(strstr(json, "\"lg\""));
+    free(ub);
+    hf_session_free(unlogged);
+    hf_session_free(plain);
+    free(pb);
     free(e2);
     cJSON_Delete(j2);
     hf_session_free(moved);
