@@ -19,13 +19,14 @@
 #define MIN_MATCH 3
 #define MAX_MATCH 258
 #define MAX_DIST 32768
-#define MAX_CHAIN 16
+#define MAX_CHAIN 8
+#define NICE_MATCH 64 /* long enough: stop looking for a longer one */
 #define NONE UINT32_MAX
 
 /* ---- bits --------------------------------------------------------------------------------- */
 
 typedef struct bits {
-    hfi_buf *out;
+    unsigned char *p; /* room reserved in advance: no check per byte */
     uint64_t acc;
     unsigned n;
 } bits;
@@ -35,7 +36,7 @@ static void put(bits *w, uint32_t v, unsigned n)
     w->acc |= (uint64_t)v << w->n;
     w->n += n;
     while (w->n >= 8) {
-        hfi_buf_addc(w->out, (char)(w->acc & 255));
+        *w->p++ = (unsigned char)w->acc;
         w->acc >>= 8;
         w->n -= 8;
     }
@@ -115,79 +116,108 @@ void hfi_deflate_dict_init(hfi_deflate_dict *dd, const char *dict, size_t n)
     }
 }
 
+/* How far a and b agree, up to max bytes (words at a time). */
+static size_t agree(const unsigned char *a, const unsigned char *b, size_t max)
+{
+    size_t len = 0;
+    while (len + 8 <= max) {
+        uint64_t x, y;
+        memcpy(&x, a + len, 8);
+        memcpy(&y, b + len, 8);
+        if (x != y)
+            break;
+        len += 8;
+    }
+    while (len < max && a[len] == b[len])
+        len++;
+    return len;
+}
+
 /*
- * Positions run over the dictionary and then the input as one text: 0..dn-1 the dictionary,
- * dn.. the input. The dictionary's chains are fixed (dd); the input's are this call's: head
- * holds, per hash, the latest input position stamped with the call's generation, and prev
- * links each input position to the one before it, which may lead into the dictionary.
+ * Positions run over the dictionary and then the input as one text, copied together into
+ * z->text: 0..dn-1 the dictionary, dn.. the input. The dictionary's chains are fixed (dd);
+ * the input's are this call's: head holds, per hash, the latest input position stamped with
+ * the call's generation, and prev links each input position to the one before it, which may
+ * lead into the dictionary.
  */
 int hfi_deflate(hfi_deflate_state *z, const hfi_deflate_dict *dd, const char *in, size_t n,
                 hfi_buf *out)
 {
     hf_engine *e = out->e;
-    const unsigned char *src = (const unsigned char *)in, *dict = dd->p;
     const uint32_t dn = (uint32_t)dd->n;
-    if (n > UINT32_MAX - dn - MAX_MATCH)
+    if (n > UINT32_MAX / 2 - dn)
         return HF_EINVAL;
-    if (z->cap < n) {
-        uint32_t *prev = hfi_realloc(e, z->prev, sizeof *prev * z->cap, sizeof *prev * n);
-        if (!prev)
+    if (z->cap < n) { /* both grow, or neither */
+        uint32_t *prev = hfi_alloc(e, sizeof *prev * n);
+        unsigned char *text = prev ? hfi_alloc(e, dn + n) : NULL;
+        if (!text) {
+            hfi_free(e, prev, sizeof *prev * n);
             return HF_ENOMEM;
+        }
+        hfi_deflate_free(e, dd, z);
         z->prev = prev;
+        z->text = text;
         z->cap = n;
     }
+    /* fixed codes take at most 9 bits a literal; the block's header and end, a few bytes */
+    if (!hfi_buf_reserve(out, n + n / 8 + 16))
+        return HF_ENOMEM;
     if (++z->gen == 0) { /* the stamps wrapped: forget them all */
         memset(z->head, 0, sizeof z->head);
         z->gen = 1;
     }
+    memcpy(z->text, dd->p, dn);
+    memcpy(z->text + dn, in, n);
+    const unsigned char *t = z->text;
     const uint64_t stamp = (uint64_t)z->gen << 32;
-#define AT(pos) ((pos) < dn ? dict[pos] : src[(pos) - dn])
-    bits w = {out, 0, 0};
+    bits w = {(unsigned char *)out->p + out->len, 0, 0};
     put(&w, 3, 3); /* the last block, fixed codes */
-    for (size_t i = 0; i < n;) {
-        unsigned best = 0, dist = 0;
-        uint32_t h = 0, cur = dn + (uint32_t)i;
-        if (i + MIN_MATCH <= n) {
-            h = hash3(src + i);
+    for (uint32_t cur = dn, end = dn + (uint32_t)n; cur < end;) {
+        size_t best = 0, dist = 0, room = end - cur < MAX_MATCH ? end - cur : MAX_MATCH;
+        uint32_t h;
+        if (room >= MIN_MATCH) {
+            h = hash3(t + cur);
             uint32_t cand = (z->head[h] >> 32) == z->gen ? (uint32_t)z->head[h] : dd->head[h];
-            size_t room = n - i < MAX_MATCH ? n - i : MAX_MATCH;
             for (int chain = 0; cand != NONE && chain < MAX_CHAIN && cur - cand <= MAX_DIST;
                  chain++) {
-                unsigned len = 0;
-                while (len < room && AT(cand + len) == src[i + len])
-                    len++;
-                if (len > best) {
-                    best = len;
-                    dist = cur - cand;
-                    if (len == room)
-                        break;
+                if (t[cand + best] == t[cur + best]) { /* can it beat the best? */
+                    size_t len = agree(t + cand, t + cur, room);
+                    if (len > best) {
+                        best = len;
+                        dist = cur - cand;
+                        if (len >= NICE_MATCH || len == room)
+                            break;
+                    }
                 }
                 cand = cand < dn ? dd->prev[cand] : z->prev[cand - dn];
             }
         }
         size_t take = best >= MIN_MATCH ? best : 1;
         if (best >= MIN_MATCH)
-            put_match(&w, best, dist);
+            put_match(&w, (unsigned)best, (unsigned)dist);
         else
-            put_lit(&w, src[i]);
-        for (size_t k = 0; k < take; k++, i++) { /* every position covered joins its chain */
-            if (i + MIN_MATCH > n)
+            put_lit(&w, t[cur]);
+        for (size_t k = 0; k < take; k++, cur++) { /* every position covered joins its chain */
+            if (end - cur < MIN_MATCH)
                 continue;
-            h = hash3(src + i);
-            z->prev[i] = (z->head[h] >> 32) == z->gen ? (uint32_t)z->head[h] : dd->head[h];
-            z->head[h] = stamp | (dn + (uint32_t)i);
+            h = hash3(t + cur);
+            z->prev[cur - dn] = (z->head[h] >> 32) == z->gen ? (uint32_t)z->head[h] : dd->head[h];
+            z->head[h] = stamp | cur;
         }
     }
-#undef AT
     put_lit(&w, 256);
     if (w.n)
         put(&w, 0, 8 - w.n);
-    return out->oom ? HF_ENOMEM : HF_OK;
+    out->len = (size_t)((char *)w.p - out->p);
+    return HF_OK;
 }
 
-void hfi_deflate_free(hf_engine *e, hfi_deflate_state *z)
+void hfi_deflate_free(hf_engine *e, const hfi_deflate_dict *dd, hfi_deflate_state *z)
 {
     hfi_free(e, z->prev, sizeof *z->prev * z->cap);
+    if (z->text)
+        hfi_free(e, z->text, dd->n + z->cap);
     z->prev = NULL;
+    z->text = NULL;
     z->cap = 0;
 }

@@ -530,14 +530,15 @@ typedef struct hfi_deflate_dict {
 typedef struct hfi_deflate_state {
     uint64_t head[1u << 12]; /* generation << 32 | position */
     uint32_t *prev;          /* per input position, the one before it with the same hash */
-    size_t cap;
+    unsigned char *text;     /* the dictionary and the input, one after the other */
+    size_t cap;              /* input positions prev and text have room for */
     uint32_t gen;
 } hfi_deflate_state;
 void hfi_deflate_dict_init(hfi_deflate_dict *dd, const char *dict, size_t n);
 /* Appends the raw deflate stream of in to out (whose engine allocates). */
 int hfi_deflate(hfi_deflate_state *z, const hfi_deflate_dict *dd, const char *in, size_t n,
                 hfi_buf *out);
-void hfi_deflate_free(hf_engine *e, hfi_deflate_state *z);
+void hfi_deflate_free(hf_engine *e, const hfi_deflate_dict *dd, hfi_deflate_state *z);
 
 /* snapshot.c */
 void hfi_snap_free(hf_engine *e);

@@ -18,12 +18,11 @@
  * Strings that are already JSON on the session (context, path, escalation, ui) are copied in
  * as they are and copied out as the parser saw them, so a round trip is byte-exact.
  *
- * Speed (bench/bench_snapshot.c): the deflate and inflate streams live as long as the engine
- * and are reset, not rebuilt, per call (a fresh compress2() spends most of its 30 us setting
- * up 256 KiB of state). Level 1 with fixed Huffman codes: on a payload of a few hundred
- * bytes, the preset dictionary and leaving the flow's own texts out of the payload (see
- * snapshot_state.c) save far more bytes than a higher level would, and inflating fixed
- * codes needs no table building. The window is 4 KiB, which keeps the streams small.
+ * Speed (bench/bench_snapshot.c): payloads are deflated by deflate.c — one block of fixed
+ * codes against a preset dictionary whose hash chains are made once — and inflated by zlib
+ * through an inflate stream that lives as long as the engine and is reset, not rebuilt, per
+ * call. On a payload of a few hundred bytes, the dictionary and leaving the flow's own texts
+ * out of the payload (snapshot_state.c) save far more bytes than a stronger compressor would.
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,7 +80,7 @@ void hfi_snap_free(hf_engine *e)
 {
     if (!e->snap)
         return;
-    hfi_deflate_free(e, &e->snap->def);
+    hfi_deflate_free(e, &e->snap->dict, &e->snap->def);
     if (e->snap->inf_ok)
         inflateEnd(&e->snap->inf);
     hfi_sfree(e, e->snap);
