@@ -12,5 +12,7 @@ int cli_graph(int argc, char **argv);
 int cli_test(int argc, char **argv);
 int cli_bundle(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_snapshot(int argc, char **argv);
+int cli_replay(int argc, char **argv);
 
 #endif

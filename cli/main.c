@@ -16,8 +16,9 @@ static const struct command {
     const char *synopsis;
     const char *what;
 } commands[] = {
-    { "run", cli_run, "run [--json] [--flow ID] [--context JSON] FLOW.lua...",
-      "play a flow in the terminal, or drive it over JSON lines" },
+    { "run", cli_run,
+      "run [--json] [--flow ID] [--context JSON] [--save FILE] [--restore FILE] FLOW.lua...",
+      "play a flow in the terminal, or drive it over JSON lines; save and restore snapshots" },
     { "check", cli_check, "check [--strict] [--max-text N] [--actions FILE] PATH...",
       "load and lint flows (files, or directories of *.lua)" },
     { "test", cli_test, "test [--coverage] [--min-coverage PCT] PATH...",
@@ -31,6 +32,12 @@ static const struct command {
       "signing keys; pack, sign, verify and list flow bundles for apps" },
     { "report", cli_report, "report [--json] [--html FILE] OUTCOMES.jsonl...",
       "containment, escalations and funnels from outcome records, per flow version" },
+    { "snapshot", cli_snapshot,
+      "snapshot inspect FILE [--key KEYFILE] [--json] [FLOW.lua...] | keygen -o KEYFILE",
+      "show what a saved session holds; make a snapshot key" },
+    { "replay", cli_replay,
+      "replay LOG [--claim FILE] [--key KEYFILE] [--quiet | --json] FLOW.lua...",
+      "rebuild a session from its event log, step by step; check a claimed final output" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

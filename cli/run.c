@@ -1,4 +1,8 @@
-/* run.c — `helpflow run`: options, loading the flows, the start context, starting the session. */
+/*
+ * run.c — `helpflow run`: options, loading the flows, the start context, starting (or
+ * restoring) the session, and saving its snapshot and event log at the end.
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +16,16 @@
 static void usage(FILE *out)
 {
     fputs(
-"usage: helpflow run [--flow ID] [--context JSON] FLOW.lua...\n"
-"       helpflow run --json [--flow ID] [--context JSON] FLOW.lua...\n"
+"usage: helpflow run [--json] [--flow ID] [--context JSON] [--save FILE] [--key KEYFILE]\n"
+"                    [--log FILE] FLOW.lua...\n"
+"       helpflow run [--json] --restore FILE [--migrate VERSION] [--save FILE]\n"
+"                    [--key KEYFILE] [--log FILE] FLOW.lua...\n"
 "\n"
-"Loads the flow files (in any order: a flow that calls another is loaded after it) and plays\n"
-"one flow: --flow ID, else the flow of the first file. The start context is --context JSON,\n"
-"else the \"context\" of the fixtures file beside the played flow's file (X.lua ->\n"
-"X.fixtures.json):\n"
+"Loads the flow files (in any order: a flow that calls another is loaded after it; the\n"
+"routing config routing.lua, the action manifest actions.lua and conversation tests\n"
+"X.test.lua are passed over) and plays one flow: --flow ID, else the flow of the first file.\n"
+"The start context is --context JSON, else the \"context\" of the fixtures file beside the\n"
+"played flow's file (X.lua -> X.fixtures.json):\n"
 "  {\"context\": {...},\n"
 "   \"actions\": {\"cards.get_status\": {\"ok\": true, \"data\": {...}} | {\"ok\": false, \"error\": \"...\"}},\n"
 "   \"events\":  {\"identity.verified\": {...data}}}\n"
@@ -38,27 +45,57 @@ static void usage(FILE *out)
 "With --json, prints the start output as one JSON line, then reads events, one JSON object a\n"
 "line, on stdin and prints the session's output after each one (a rejected event's line\n"
 "carries \"error\": {\"code\", \"message\"}). Blank lines are ignored; end of input ends.\n"
+"Each line is flushed as it is written.\n", out);
+    fputs("\n"
+"Snapshots (docs/snapshots.md). --restore FILE goes on with the session a snapshot holds\n"
+"instead of starting one: its output is the first line (in the terminal, it is shown), and\n"
+"the events that follow are handled exactly as the saved session would have handled them.\n"
+"The snapshot names its flow and version, which must be among the files loaded, and holds\n"
+"its context, so --flow and --context do not go with it. --migrate VERSION then moves the\n"
+"restored session onto that loaded version of its flow (\"newest\": the newest loaded),\n"
+"through the new version's migrate(ctx, from_version) (hf_session_migrate()).\n"
+"--save FILE writes the session's snapshot when input ends (or at /quit), through a\n"
+"temporary file renamed over FILE, so a reader never sees half a snapshot; FILE may be the\n"
+"one restored. --key KEYFILE (made by 'helpflow snapshot keygen') authenticates the\n"
+"snapshots saved and requires a valid tag on the one restored. --log FILE keeps the\n"
+"session's event log (its start context and every event it accepted) and writes it to FILE\n"
+"as JSON when input ends, for 'helpflow replay'; a snapshot saved with --log carries the\n"
+"log, and a session restored from it keeps adding to it. Snapshots and logs are written\n"
+"with mode 0600: they hold what the customer said.\n"
 "\n"
 "options:\n"
-"  --flow ID        the flow to play\n"
-"  --context JSON   the start context, a JSON object\n"
-"  --json           drive the session over JSON lines\n"
-"  --help           this help\n"
+"  --flow ID          the flow to play\n"
+"  --context JSON     the start context, a JSON object\n"
+"  --json             drive the session over JSON lines\n"
+"  --restore FILE     go on with the session saved in a snapshot\n"
+"  --migrate VERSION  move the restored session onto another version of its flow\n"
+"  --save FILE        write the session's snapshot to FILE at the end\n"
+"  --key KEYFILE      the snapshot key (one line of 64 hex digits)\n"
+"  --log FILE         write the session's event log to FILE at the end\n"
+"  --help             this help\n"
 "\n"
-"Exit status: 0 when the conversation ends or input ends, 2 on bad usage, a flow that does\n"
-"not load, an unknown flow or a bad context.\n", out);
+"Exit status: 0 when the conversation ends or input ends; 2 on bad usage, a flow that does\n"
+"not load, an unknown flow, a bad context, a snapshot that is not valid (corrupted,\n"
+"truncated, foreign, not authenticated by the key, or of a flow version not loaded; the\n"
+"message says which), a migration the flow refuses, or a snapshot or log that cannot be\n"
+"written.\n", out);
 }
 
 typedef struct run_opts {
     int json;
     const char *flow;
     const char *context;
+    const char *save;
+    const char *restore;
+    const char *key;
+    const char *log;
+    const char *migrate;
+    int64_t migrate_to; /* --migrate's version; 0 the newest */
     cli_strv files;
 } run_opts;
 
-/* "--name VALUE" or "--name=VALUE": 1 and *value set if argv[*i] is that option, 0 if it is
- * not, -1 if its value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                     const char **value)
 {
     size_t n = strlen(name);
     const char *a = argv[*i];
@@ -72,7 +109,7 @@ static int option_value(int argc, char **argv, int *i, const char *name, const c
     if (a[n] != '\0')
         return 0;
     if (*i + 1 >= argc) {
-        cli_error("run: option '%s' needs a value; try 'helpflow run --help'", name);
+        cli_error("%s: option '%s' needs a value; try 'helpflow %s --help'", cmd, name, cmd);
         return -1;
     }
     *value = argv[++*i];
@@ -89,7 +126,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
         int r;
 
         if (only_files || a[0] != '-' || a[1] == '\0') {
-            cli_strv_push_file(&o->files, a);
+            if (cli_file_role_of(a) == CLI_FILE_FLOW)
+                cli_strv_push_file(&o->files, a);
             continue;
         }
         if (strcmp(a, "--") == 0) {
@@ -99,8 +137,13 @@ static int parse_args(int argc, char **argv, run_opts *o)
             return CLI_EXIT_OK;
         } else if (strcmp(a, "--json") == 0) {
             o->json = 1;
-        } else if ((r = option_value(argc, argv, &i, "--flow", &o->flow)) != 0 ||
-                   (r = option_value(argc, argv, &i, "--context", &o->context)) != 0) {
+        } else if ((r = cli_option_value("run", argc, argv, &i, "--flow", &o->flow)) != 0 ||
+                   (r = cli_option_value("run", argc, argv, &i, "--context", &o->context)) != 0 ||
+                   (r = cli_option_value("run", argc, argv, &i, "--save", &o->save)) != 0 ||
+                   (r = cli_option_value("run", argc, argv, &i, "--restore", &o->restore)) != 0 ||
+                   (r = cli_option_value("run", argc, argv, &i, "--key", &o->key)) != 0 ||
+                   (r = cli_option_value("run", argc, argv, &i, "--log", &o->log)) != 0 ||
+                   (r = cli_option_value("run", argc, argv, &i, "--migrate", &o->migrate)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
         } else {
@@ -110,6 +153,25 @@ static int parse_args(int argc, char **argv, run_opts *o)
     }
     if (o->files.n == 0) {
         cli_error("run: no flow files given; try 'helpflow run --help'");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->migrate) {
+        char *end = NULL;
+        long long v = strcmp(o->migrate, "newest") == 0 ? 0 : strtoll(o->migrate, &end, 10);
+        if (end && (end == o->migrate || *end || v < 1)) {
+            cli_error("run: --migrate takes a flow version (a whole number from 1) or \"newest\", "
+                      "not '%s'", o->migrate);
+            return CLI_EXIT_USAGE;
+        }
+        if (!o->restore) {
+            cli_error("run: --migrate moves a restored session: it needs --restore");
+            return CLI_EXIT_USAGE;
+        }
+        o->migrate_to = v;
+    }
+    if (o->restore && (o->flow || o->context)) {
+        cli_error("run: %s does not go with --restore: the snapshot names its flow and holds "
+                  "its context", o->flow ? "--flow" : "--context");
         return CLI_EXIT_USAGE;
     }
     return -1;
@@ -167,45 +229,189 @@ static int start_session(hf_session **s, hf_engine *e, const char *flow, const c
     return -1;
 }
 
+hf_engine *cli_engine_with_flows(const char *cmd, const unsigned char *key, int event_log,
+                                 const cli_strv *files, cli_flowfile **loaded)
+{
+    hf_engine_options opts = HF_ENGINE_OPTIONS_INIT;
+    hf_engine *e = NULL;
+    cli_flowfile *ff = cli_xrealloc(NULL, (files->n ? files->n : 1) * sizeof *ff);
+    int rc;
+
+    opts.snapshot_key = key;
+    opts.event_log = event_log;
+    if (loaded)
+        *loaded = NULL;
+    if ((rc = hf_engine_new(&e, &opts)) != HF_OK) {
+        cli_error("%s: cannot create an engine: %s", cmd, hf_strerror(rc));
+        free(ff);
+        return NULL;
+    }
+    if (cli_load_flows(e, ff, (const char *const *)files->v, files->n) > 0) {
+        for (size_t i = 0; i < files->n; i++)
+            if (ff[i].error)
+                fprintf(stderr, "%s\n", ff[i].error);
+        cli_flowfiles_free(ff, files->n);
+        free(ff);
+        hf_engine_free(e);
+        return NULL;
+    }
+    if (loaded) {
+        *loaded = ff;
+    } else {
+        cli_flowfiles_free(ff, files->n);
+        free(ff);
+    }
+    return e;
+}
+
+/* Restores the snapshot in path into *s. 0, or -1 after a message. *last_at receives the
+ * time of its last event, from which the terminal counts timeouts. */
+static int restore_session(hf_session **s, hf_engine *e, const run_opts *o, double *last_at)
+{
+    size_t len = 0;
+    char *bytes = cli_read_file(o->restore, &len);
+    const char *json = NULL;
+    int rc;
+
+    if (!bytes) {
+        cli_error("run: %s: %s", o->restore, strerror(errno));
+        return -1;
+    }
+    rc = hf_session_restore(s, e, bytes, len);
+    if (rc != HF_OK) {
+        cli_error("run: %s: %s%s", o->restore, hf_engine_errmsg(e),
+                  !o->key && cli_is_snapshot(bytes, len) && len > 5 && (bytes[5] & 2)
+                      ? " (give its key with --key KEYFILE)" : "");
+        free(bytes);
+        return -1;
+    }
+    *last_at = 0;
+    if (hf_snapshot_inspect(e, bytes, len, &json, NULL) == HF_OK) {
+        cJSON *j = cJSON_Parse(json);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "state");
+        const cJSON *t0 = cJSON_GetObjectItemCaseSensitive(st, "t0");
+        const cJSON *tl = cJSON_GetObjectItemCaseSensitive(st, "tl");
+        *last_at = (cJSON_IsNumber(t0) ? t0->valuedouble : 0) +
+                   (cJSON_IsNumber(tl) ? tl->valuedouble : 0);
+        cJSON_Delete(j);
+    }
+    free(bytes);
+    if (o->migrate && (rc = hf_session_migrate(*s, o->migrate_to)) != HF_OK) {
+        cli_error("run: --migrate %s: %s", o->migrate,
+                  *hf_engine_errmsg(e) ? hf_engine_errmsg(e) : hf_strerror(rc));
+        hf_session_free(*s);
+        *s = NULL;
+        return -1;
+    }
+    if (o->log && hf_session_events(*s, &json, NULL) != HF_OK) {
+        cli_error("run: --log: the snapshot %s carries no event log (a snapshot carries one "
+                  "when the session was run with --log)", o->restore);
+        hf_session_free(*s);
+        *s = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the snapshot and the event log the options ask for. 0, or -1 after a message. */
+static int save_session(hf_session *s, hf_engine *e, const run_opts *o)
+{
+    const unsigned char *bytes = NULL;
+    const char *json = NULL;
+    size_t len = 0;
+
+    if (o->save) {
+        if (hf_session_snapshot(s, &bytes, &len) != HF_OK) {
+            cli_error("run: cannot snapshot the session: %s", hf_engine_errmsg(e));
+            return -1;
+        }
+        if (cli_write_atomic("run", o->save, bytes, len) != 0)
+            return -1;
+    }
+    if (o->log) {
+        if (hf_session_events(s, &json, &len) != HF_OK) {
+            cli_error("run: cannot get the event log: %s", hf_engine_errmsg(e));
+            return -1;
+        }
+        char *text = cli_xrealloc(NULL, len + 1);
+        memcpy(text, json, len);
+        text[len] = '\n';
+        int rc = cli_write_atomic("run", o->log, text, len + 1);
+        free(text);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The index of the loaded file whose flow is id (the first file when none is). */
+static size_t file_of(const cli_flowfile *files, size_t n, const char *id)
+{
+    for (size_t i = 0; id && i < n; i++)
+        if (files[i].flow_id && strcmp(files[i].flow_id, id) == 0)
+            return i;
+    return 0;
+}
+
+/* The "flow" of the session's output (owned by the caller), or NULL. */
+static char *output_flow(const hf_session *s)
+{
+    cJSON *out = cJSON_Parse(hf_session_output(s, NULL));
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(out, "flow");
+    char *id = cJSON_IsString(f) ? cli_xstrdup(f->valuestring) : NULL;
+    cJSON_Delete(out);
+    return id;
+}
+
 static int run_flows(const run_opts *o)
 {
+    unsigned char key[HF_SNAPSHOT_KEYBYTES];
     hf_engine *e = NULL;
     hf_session *s = NULL;
-    cli_flowfile *files = cli_xrealloc(NULL, o->files.n * sizeof *files);
+    cli_flowfile *files = NULL;
     cJSON *fx = NULL;
-    char *context = NULL;
+    char *context = NULL, *restored_flow = NULL;
     const char *flow;
-    int rc = hf_engine_new(&e, NULL), code = CLI_EXIT_USAGE;
+    double now = 0;
+    int code = CLI_EXIT_USAGE;
 
-    if (rc != HF_OK) {
-        cli_error("run: cannot create an engine: %s", hf_strerror(rc));
-        free(files);
+    if (o->key && cli_snapshot_key("run", o->key, key) != 0)
         return CLI_EXIT_USAGE;
+    /* a restored session keeps the log its snapshot carries only where logs are kept */
+    e = cli_engine_with_flows("run", o->key ? key : NULL, o->log || o->restore, &o->files,
+                              &files);
+    if (!e)
+        return CLI_EXIT_USAGE;
+    if (o->restore) {
+        if (restore_session(&s, e, o, &now) != 0)
+            goto done;
+        /* the terminal answers from the fixtures beside the restored flow's file */
+        restored_flow = output_flow(s);
+        if (!o->json &&
+            cli_fixtures_load(o->files.v[file_of(files, o->files.n, restored_flow)], &fx) != 0)
+            goto done;
+    } else {
+        flow = o->flow ? o->flow : files[0].flow_id;
+        /* the fixtures beside the file that holds the flow played (the first file by default) */
+        size_t which = file_of(files, o->files.n, o->flow);
+        /* JSON mode answers nothing itself: it needs the fixtures only for their context. */
+        if ((!o->json || !o->context) && cli_fixtures_load(o->files.v[which], &fx) != 0)
+            goto done;
+        context = start_context(o, fx);
+        if (!context || start_session(&s, e, flow, context) != 0)
+            goto done;
+        now = start_time(context);
     }
-    if (cli_load_flows(e, files, (const char *const *)o->files.v, o->files.n) > 0) {
-        for (size_t i = 0; i < o->files.n; i++)
-            if (files[i].error)
-                fprintf(stderr, "%s\n", files[i].error);
-        goto done;
-    }
-    flow = o->flow ? o->flow : files[0].flow_id;
-    /* the fixtures beside the file that holds the flow played (the first file by default) */
-    size_t which = 0;
-    for (size_t i = 0; o->flow && i < o->files.n; i++)
-        if (files[i].flow_id && strcmp(files[i].flow_id, o->flow) == 0)
-            which = i;
-    /* JSON mode answers nothing itself: it needs the fixtures only for their context. */
-    if ((!o->json || !o->context) && cli_fixtures_load(o->files.v[which], &fx) != 0)
-        goto done;
-    context = start_context(o, fx);
-    if (!context || start_session(&s, e, flow, context) != 0)
-        goto done;
-    code = o->json ? cli_run_json(s) : cli_play(s, fx, start_time(context));
+    code = o->json ? cli_run_json(s) : cli_play(s, fx, now);
+    if (code == CLI_EXIT_OK && save_session(s, e, o) != 0)
+        code = CLI_EXIT_USAGE;
 done:
+    cli_wipe(key, sizeof key); /* the engine keeps its own copy */
     hf_session_free(s);
     cli_flowfiles_free(files, o->files.n);
     free(files);
     free(context);
+    free(restored_flow);
     cJSON_Delete(fx);
     hf_engine_free(e);
     return code;
@@ -213,7 +419,7 @@ done:
 
 int cli_run(int argc, char **argv)
 {
-    run_opts o = { 0, NULL, NULL, { NULL, 0, 0 } };
+    run_opts o = { 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, { NULL, 0, 0 } };
     int code = parse_args(argc, argv, &o);
 
     if (code < 0)

@@ -49,17 +49,18 @@ expect_err "unknown option '--frobnicate'"
 run_hf help frobnicate
 expect_code 2 "help for an unknown command"
 
-# Options run does not have (yet) are unknown options, and --help does not promise them.
+# run's snapshot options are documented (tests/cli/test_snapshot.sh checks what they do).
 run_hf run --help
-expect_no_out "--save"
-expect_no_out "--restore"
-for opt in --save --restore; do
-    run_hf run --json "$opt" "$T/snap" "$T/ok.lua" </dev/null
-    expect_code 2 "run $opt"
-    expect_err "unknown option '$opt'"
+for opt in --save --restore --key --log; do
+    expect_out "$opt"
+done
+for cmd in snapshot replay; do
+    run_hf help "$cmd"
+    expect_code 0 "help $cmd"
+    expect_out "usage: helpflow $cmd"
 done
 
-for opt in --flow --context; do
+for opt in --flow --context --save --restore --key --log; do
     run_hf run "$T/ok.lua" "$opt"
     expect_code 2 "run $opt without a value"
     expect_err "needs a value"
