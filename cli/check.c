@@ -37,7 +37,8 @@ static void usage(FILE *out)
 "  - a waiting step (a say with choices, ask, action, wait, call) from which no path of the\n"
 "    flow's transitions leads to an end (resolved or escalate); intents do not count;\n"
 "  - a text, choice label or component text longer than --max-text characters (code points;\n"
-"    texts that functions compute, and t\"key\" strings, are not measured);\n"
+"    texts that functions compute are not measured), and any string of any locale of the\n"
+"    flow's strings (what t\"key\" shows) longer than that, named by locale and key;\n"
 "  - a locale of the flow's strings that lacks keys another locale has;\n"
 "  - an action step whose action the action manifest does not declare, or that passes an\n"
 "    argument the manifest does not list (args computed by a function are not checked).\n"
@@ -220,7 +221,9 @@ typedef struct manifest_slot {
 typedef struct checker {
     const check_opts *o;
     hf_engine *e;
-    manifest_slot *slots;
+    /* Each slot is an allocation of its own: the manifests handed out (given, and the one a
+     * lint is reading) must stay where they are while later ones are read and the list grows. */
+    manifest_slot **slots;
     size_t nslots;
     size_t manifests, manifests_failed, unreadable;
     const cli_manifest *given; /* --actions */
@@ -248,11 +251,12 @@ static const cli_manifest *manifest_at(checker *c, const char *path, FILE *out, 
         return NULL;
     }
     for (size_t i = 0; i < c->nslots; i++)
-        if (c->slots[i].dev == st.st_dev && c->slots[i].ino == st.st_ino)
-            return c->slots[i].ok ? &c->slots[i].m : NULL;
-    c->slots = cli_xrealloc(c->slots, (c->nslots + 1) * sizeof *c->slots);
-    slot = &c->slots[c->nslots++];
+        if (c->slots[i]->dev == st.st_dev && c->slots[i]->ino == st.st_ino)
+            return c->slots[i]->ok ? &c->slots[i]->m : NULL;
+    slot = cli_xrealloc(NULL, sizeof *slot);
     memset(slot, 0, sizeof *slot);
+    c->slots = cli_xrealloc(c->slots, (c->nslots + 1) * sizeof *c->slots);
+    c->slots[c->nslots++] = slot;
     slot->dev = st.st_dev;
     slot->ino = st.st_ino;
     int rc = cli_manifest_read(&slot->m, path, &errors);
@@ -268,6 +272,17 @@ static const cli_manifest *manifest_at(checker *c, const char *path, FILE *out, 
     c->manifests++;
     cli_strv_free(&errors);
     return slot->ok ? &slot->m : NULL;
+}
+
+static void free_manifests(checker *c)
+{
+    for (size_t i = 0; i < c->nslots; i++) {
+        cli_manifest_free(&c->slots[i]->m);
+        free(c->slots[i]);
+    }
+    free(c->slots);
+    c->slots = NULL;
+    c->nslots = 0;
 }
 
 /* The manifest that lints the flow in `source`: --actions, else the actions.lua beside it. */
@@ -378,9 +393,7 @@ static int check_files(const check_opts *o)
             else if (!c.unreadable)
                 cli_error("check: --actions %s is not a valid action manifest", o->actions);
             hf_engine_free(c.e);
-            for (size_t i = 0; i < c.nslots; i++)
-                cli_manifest_free(&c.slots[i].m);
-            free(c.slots);
+            free_manifests(&c);
             return CLI_EXIT_USAGE;
         }
     }
@@ -425,9 +438,7 @@ static int check_files(const check_opts *o)
     cli_flowfiles_free(files, flows.n);
     free(files);
     cli_strv_free(&flows);
-    for (size_t i = 0; i < c.nslots; i++)
-        cli_manifest_free(&c.slots[i].m);
-    free(c.slots);
+    free_manifests(&c);
     hf_engine_free(c.e);
     return code;
 }

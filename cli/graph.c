@@ -38,11 +38,12 @@ static void usage(FILE *out)
 "box, decide a diamond, call a double box (mermaid: a subroutine), wait a hexagon; resolved\n"
 "ends are green, escalate ends orange; a small black circle points at the start. Nodes show\n"
 "the step id and what it does (the action called, the input asked for, the subflow, the\n"
-"event or timeout awaited, the escalation's reason). Edges carry the choice's label (t\"key\"\n"
-"for a localised one), \"when\" (\"when #1\", \"when #2\"... in the order they are tried, when\n"
-"a step has several) or \"otherwise\" for next branches, \"on_error\" and \"timeout\" (dashed),\n"
-"the event awaited, or \"resolved\" for a call's way on. Intents the flow redirects with `on`\n"
-"come, dotted, from an \"any waiting step\" node.\n"
+"event or timeout awaited, the escalation's reason). Edges carry the choice's label (a\n"
+"localised one, t\"key\", in the words of the flow's default locale; a label longer than 40\n"
+"characters is cut short, with an ellipsis), \"when\" (\"when #1\", \"when #2\"... in the\n"
+"order they are tried, when a step has several) or \"otherwise\" for next branches,\n"
+"\"on_error\" and \"timeout\" (dashed), the event awaited, or \"resolved\" for a call's way on.\n"
+"Intents the flow redirects with `on` come, dotted, from an \"any waiting step\" node.\n"
 "\n"
 "--heat reads outcome records (the JSON lines of hf_session_outcome(), one session each,\n"
 "with their \"trail\": the ids of the steps the session entered, a subflow's as FLOW/STEP).\n"
@@ -110,6 +111,10 @@ static void gb_printf(gbuf *b, const char *fmt, ...)
     gb_add(b, big, (size_t)n);
     free(big);
 }
+
+/* The most characters (code points) of a choice's label an edge shows: a picture has room for
+ * a few words on an edge, and a phone's button text is no longer than that anyway. */
+#define GRAPH_LABEL_MAX 40
 
 /* ---- the graph -------------------------------------------------------------------------- */
 
@@ -208,16 +213,68 @@ static char *step_detail(const cJSON *st, const char *kind)
     return NULL;
 }
 
+/* s cut to at most max code points for a picture: at the last space in the second half of
+ * the cut when there is one (a whole word reads better than half of one), without the spaces
+ * and punctuation left dangling there, and with an ellipsis to show that there is more. */
+static char *shorten(const char *s, size_t max)
+{
+    size_t i, cps = 0, cut = 0, space = 0;
+
+    for (i = 0; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) == 0x80)
+            continue; /* inside a character */
+        if (cps == max - 1)
+            cut = i; /* max - 1 characters before it: room for the ellipsis */
+        if (cps == max)
+            break;
+        if (s[i] == ' ' && cps >= max / 2 && cps < max - 1)
+            space = i;
+        cps++;
+    }
+    if (!s[i])
+        return cli_xstrdup(s); /* max characters or fewer */
+    if (space)
+        cut = space;
+    while (cut > 0 && strchr(" ,;:.-", s[cut - 1]))
+        cut--;
+    return fmt_dup("%.*s\xE2\x80\xA6", (int)cut, s); /* U+2026 HORIZONTAL ELLIPSIS */
+}
+
+/* The text a choice's label shows: its literal, or for a t"key" its string in the flow's
+ * default locale (what a customer with no locale of the flow's sees); NULL when a function
+ * computes it. */
+static const char *choice_text(const cJSON *flow, const cJSON *st, const char *via)
+{
+    const cJSON *t;
+
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(st, "texts")) {
+        const char *where = jstr(t, "where"), *key = jstr(t, "key"), *loc;
+        if (!where || strcmp(where, via) != 0)
+            continue;
+        if (jstr(t, "literal"))
+            return jstr(t, "literal");
+        if (!key || !(loc = jstr(flow, "default_locale")))
+            return NULL;
+        return jstr(cJSON_GetObjectItemCaseSensitive(
+                        cJSON_GetObjectItemCaseSensitive(flow, "strings"), loc), key);
+    }
+    return NULL;
+}
+
 /* The edge's label: the describe label, with "when" numbered among several and the
- * timeout's seconds. */
-static char *edge_label(const cJSON *st, const char *via, const char *label, int whens)
+ * timeout's seconds; a choice's in the words the customer reads, cut short for a picture. */
+static char *edge_label(const cJSON *flow, const cJSON *st, const char *via, const char *label,
+                        int whens)
 {
     const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(st, "timeout");
+    const char *text;
 
     if (strncmp(via, "next:", 5) == 0 && whens > 1 && strcmp(label, "when") == 0)
         return fmt_dup("when #%s", via + 5);
     if (strcmp(via, "timeout") == 0 && cJSON_IsNumber(timeout))
         return fmt_dup("timeout %.0f s", timeout->valuedouble);
+    if (strncmp(via, "choice:", 7) == 0 && (text = choice_text(flow, st, via)))
+        return shorten(text, GRAPH_LABEL_MAX);
     return cli_xstrdup(label);
 }
 
@@ -289,8 +346,9 @@ static int graph_build(graph *g, const char *json, size_t len)
                 continue;
             g->edges = cli_xrealloc(g->edges, (size_t)(g->nedges + 1) * sizeof *g->edges);
             g->edges[g->nedges++] = (gedge){ from, to, via,
-                                             edge_label(st, via, label ? label : "", whens), 0,
-                                             0 };
+                                             edge_label(g->json, st, via, label ? label : "",
+                                                        whens),
+                                             0, 0 };
         }
     }
     cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(g->json, "intents")) {

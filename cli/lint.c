@@ -174,6 +174,29 @@ static long lint_texts(FILE *out, const char *file, const char *step, const cJSO
     return warnings;
 }
 
+/* Every locale's strings, measured once each at the flow level, in the order describe lists
+ * them (locales by name, keys sorted): a t"key" text is as long as its string is in the locale
+ * the customer reads, so each locale counts. */
+static long lint_strings(FILE *out, const char *file, const cJSON *strings, long max_text)
+{
+    const cJSON *loc, *k;
+    long warnings = 0;
+
+    cJSON_ArrayForEach(loc, strings) {
+        cJSON_ArrayForEach(k, loc) {
+            char shown[160];
+            size_t n;
+            if (!cJSON_IsString(k) || (n = utf8_length(k->valuestring)) <= (size_t)max_text)
+                continue;
+            snippet(shown, sizeof shown, k->valuestring, 40);
+            fprintf(out, "%s: warning: string '%s' of locale '%s' is %zu characters, more than "
+                    "%ld (\"%s\")\n", file, k->string, loc->string, n, max_text, shown);
+            warnings++;
+        }
+    }
+    return warnings;
+}
+
 /* ---- (d) actions against the manifest ---------------------------------------------------- */
 
 static long lint_action(FILE *out, const char *file, const cJSON *step,
@@ -245,6 +268,8 @@ long cli_lint_flow(FILE *out, hf_engine *e, const char *id, int64_t version, lon
     mark_ends(sv, n, refs, ends);
 
     warnings += lint_locales(out, file, cJSON_GetObjectItemCaseSensitive(flow, "locales"));
+    warnings += lint_strings(out, file, cJSON_GetObjectItemCaseSensitive(flow, "strings"),
+                             max_text);
     for (i = 0; i < n; i++) {
         const char *sid = str(sv[i], "id"), *kind = str(sv[i], "kind");
         if (!sid || !kind)

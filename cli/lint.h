@@ -23,7 +23,8 @@
  * described (a message is then on stderr). The lints:
  *  - a waiting step (a say with choices, ask, action, wait, call) from which no path of the
  *    flow's own transitions leads to a resolved or escalate step;
- *  - a literal text, choice label or component text longer than max_text code points;
+ *  - a literal text, choice label or component text longer than max_text code points, and
+ *    so too any string of any locale of the flow's `strings` (what t"key" shows);
  *  - a locale of `strings` that lacks keys another locale has;
  *  - with a manifest (else skipped): an action step calling an action the manifest does not
  *    declare, or passing an argument it does not list (args a function computes are unknown

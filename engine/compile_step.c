@@ -130,6 +130,55 @@ static void choices(hfi_cc *c, int idx, hfi_step *st)
     }
 }
 
+/*
+ * Walks the value at idx of a static components list, named path (path[0..len), with room
+ * for cap bytes) in messages. A function anywhere in it is a load error: the list is data,
+ * sent to the host as it is, and only components itself may be a function (run per session,
+ * building the whole list). A t"key" anywhere makes the list dynamic: it is resolved in the
+ * session's locale each time it is shown; the key must be in the default locale, as for any
+ * text. Returns whether it found a t"key". Deeper than a JSON value may be, it stops: the
+ * encoding of the list reports that.
+ */
+static bool components_scan(hfi_cc *c, int idx, const hfi_step *st, char *path, size_t len,
+                            size_t cap, int depth)
+{
+    lua_State *L = c->L;
+    const char *key;
+    if (lua_type(L, idx) == LUA_TFUNCTION) {
+        hfi_cc_problem(c, st->id, "%s is a function, but a components list is data, sent as it "
+                "is: to compute components, make components itself a function that returns "
+                "the list (components = function(ctx) return { ... } end)", path);
+        return false;
+    }
+    if ((key = hfi_dsl_tkey(L, idx))) {
+        if (!c->f->nlocales)
+            hfi_cc_problem(c, st->id, "%s uses t\"%s\" but the flow has no strings", path, key);
+        else if (!hfi_text_lookup(c->f, NULL, key))
+            hfi_cc_problem(c, st->id, "%s uses t\"%s\", which locale '%s' does not define", path,
+                    key, c->f->locales[c->f->default_locale].name);
+        return true;
+    }
+    if (lua_type(L, idx) != LUA_TTABLE || hfi_dsl_kind(L, idx) || depth >= 64 ||
+        !lua_checkstack(L, 4))
+        return false;
+    bool found = false;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int n = -1;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            n = snprintf(path + len, cap - len, ".%s", lua_tostring(L, -2));
+        else if (lua_isinteger(L, -2))
+            n = snprintf(path + len, cap - len, "[%lld]", (long long)lua_tointeger(L, -2));
+        if (n >= 0) /* other keys are for the encoding to refuse */
+            found |= components_scan(c, lua_gettop(L), st, path,
+                                     len + (size_t)n < cap ? len + (size_t)n : cap - 1, cap,
+                                     depth + 1);
+        path[len] = '\0';
+        lua_pop(L, 1);
+    }
+    return found;
+}
+
 static void components(hfi_cc *c, int idx, hfi_step *st)
 {
     lua_State *L = c->L;
@@ -152,13 +201,10 @@ static void components(hfi_cc *c, int idx, hfi_step *st)
         const char *type = lua_type(L, t) == LUA_TTABLE ? lua_tostring(L, -1) : NULL;
         if (!type || (strcmp(type, "card") && strcmp(type, "list") && strcmp(type, "link")))
             hfi_cc_problem(c, st->id, "component %d must have type card, list or link", (int)i);
-        if (lua_type(L, t) == LUA_TTABLE) {
-            lua_pushnil(L);
-            while (lua_next(L, t)) {
-                dynamic |= lua_type(L, -1) == LUA_TFUNCTION || hfi_dsl_tkey(L, -1) != NULL;
-                lua_pop(L, 1);
-            }
-        }
+        char path[256];
+        int len = snprintf(path, sizeof path, "components[%d]", (int)i);
+        if (lua_type(L, t) == LUA_TTABLE && len > 0 && (size_t)len < sizeof path)
+            dynamic |= components_scan(c, t, st, path, (size_t)len, sizeof path, 0);
         lua_pop(L, 2);
     }
     if (dynamic)

@@ -328,6 +328,31 @@ static void add_locales(hfi_buf *b, const hfi_flow *f)
     hfi_buf_addc(b, '}');
 }
 
+/* The texts themselves, so that tools can measure and show them without running the flow:
+ * {"en-GB": {"key": "text", ...}, ...}, locales in name order, keys sorted. */
+static void add_strings(hfi_buf *b, const hfi_flow *f)
+{
+    hfi_buf_addl(b, ",\"strings\":{");
+    const char *last = NULL;
+    for (uint32_t i; (i = next_by_name(locale_name, f, f->nlocales, last)) < f->nlocales;) {
+        const hfi_locale *l = &f->locales[i];
+        if (last)
+            hfi_buf_addc(b, ',');
+        last = l->name;
+        hfi_buf_add_jstrz(b, l->name);
+        hfi_buf_addl(b, ":{");
+        for (uint32_t k = 0; k < l->n; k++) {
+            if (k)
+                hfi_buf_addc(b, ',');
+            hfi_buf_add_jstrz(b, l->keys[k]);
+            hfi_buf_addc(b, ':');
+            hfi_buf_add_jstrz(b, l->texts[k]);
+        }
+        hfi_buf_addc(b, '}');
+    }
+    hfi_buf_addc(b, '}');
+}
+
 static void add_intents(hfi_buf *b, const hfi_flow *f)
 {
     hfi_buf_addl(b, ",\"intents\":[");
@@ -427,6 +452,7 @@ int hf_flow_describe(hf_engine *e, const char *flow_id, int64_t version, const c
     hfi_buf_addl(b, ",\"triggers\":");
     hfi_buf_adds(b, f->triggers_json ? f->triggers_json : "[]");
     add_locales(b, f);
+    add_strings(b, f);
     add_intents(b, f);
     add_policy(b, f);
     hfi_buf_addl(b, ",\"skills\":");

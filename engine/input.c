@@ -2,6 +2,11 @@
  * input.c — the built-in input types of ask steps. Each parser checks what the customer typed
  * and writes the value to save, as JSON: numbers for number and money (money rounded to two
  * decimals), "YYYY-MM-DD" for dates, trimmed strings for the rest.
+ *
+ * What is wrong with an input is a problem (hfi_input_problem): a key of the flow's strings that
+ * words it, input.<type> or input.<type>.<problem>, and the built-in English said when the flow
+ * does not word it (docs/semantics.md). Parsing names the problem; hfi_input_message() finds
+ * its words in the session's locale.
  */
 #include <ctype.h>
 #include <math.h>
@@ -12,6 +17,24 @@
 #include "internal.h"
 
 #define MAX_TEXT 1000
+
+/* Every problem, with its key, the key of its type to fall back on, and the built-in English. */
+static const hfi_input_problem
+    TEXT_EMPTY = {"input.text", NULL, "Please type your answer."},
+    TEXT_LONG = {"input.text.too_long", "input.text",
+                 "That's too long: please keep it under 1,000 characters."},
+    NUMBER = {"input.number", NULL, "Please enter a number."},
+    MONEY = {"input.money", NULL, "Please enter an amount, like 12.50."},
+    DATE = {"input.date", NULL, "Please enter a date as YYYY-MM-DD."},
+    DATE_NONE = {"input.date.no_such_date", "input.date", "That date doesn't exist."},
+    EMAIL = {"input.email", NULL, "Please enter an email address."},
+    PHONE = {"input.phone", NULL, "Please enter a phone number."},
+    /* a JSON number where a date, email or phone was asked for */
+    NOT_NUMBER[HFI_NINPUTS] = {
+        [HFI_IN_DATE] = {"input.date", NULL, "That doesn't look right."},
+        [HFI_IN_EMAIL] = {"input.email", NULL, "That doesn't look right."},
+        [HFI_IN_PHONE] = {"input.phone", NULL, "That doesn't look right."},
+    };
 
 static void trim(const char **s, size_t *n)
 {
@@ -61,7 +84,7 @@ static bool decimal(const char *s, size_t n, bool allow_commas, int *decimals, d
     return isfinite(*out);
 }
 
-static const char *money(const char *s, size_t n, hfi_buf *out)
+static const hfi_input_problem *money(const char *s, size_t n, hfi_buf *out)
 {
     static const char *const symbols[] = {"\xC2\xA3", "$", "\xE2\x82\xAC", NULL}; /* £ $ € */
     for (const char *const *sym = symbols; *sym; sym++) {
@@ -76,16 +99,16 @@ static const char *money(const char *s, size_t n, hfi_buf *out)
     double v;
     int dec;
     if (!decimal(s, n, true, &dec, &v) || dec > 2 || v < 0 || s[0] == '+' || s[0] == '-')
-        return "Please enter an amount, like 12.50.";
+        return &MONEY;
     hfi_buf_add_num(out, round(v * 100) / 100);
     return NULL;
 }
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-static const char *date(const char *s, size_t n, hfi_buf *out)
+static const hfi_input_problem *date(const char *s, size_t n, hfi_buf *out)
 {
-    static const char *const msg = "Please enter a date as YYYY-MM-DD.";
+    const hfi_input_problem *msg = &DATE;
     int y, m, d;
     char tmp[32];
     if (n != 10)
@@ -105,15 +128,15 @@ static const char *date(const char *s, size_t n, hfi_buf *out)
         return msg;
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1 || m < 1 || m > 12 || d < 1 || d > days[m - 1] + (m == 2 && leap(y)))
-        return "That date doesn't exist.";
+        return &DATE_NONE;
     snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
     hfi_buf_add_jstrz(out, tmp);
     return NULL;
 }
 
-static const char *email(const char *s, size_t n, hfi_buf *out)
+static const hfi_input_problem *email(const char *s, size_t n, hfi_buf *out)
 {
-    static const char *const msg = "Please enter an email address.";
+    const hfi_input_problem *msg = &EMAIL;
     const char *at = memchr(s, '@', n);
     if (!at || at == s || n > 254)
         return msg;
@@ -135,7 +158,7 @@ static const char *email(const char *s, size_t n, hfi_buf *out)
     return NULL;
 }
 
-static const char *phone(const char *s, size_t n, hfi_buf *out)
+static const hfi_input_problem *phone(const char *s, size_t n, hfi_buf *out)
 {
     char tmp[32];
     size_t k = 0, digits = 0;
@@ -143,36 +166,36 @@ static const char *phone(const char *s, size_t n, hfi_buf *out)
         char c = s[i];
         if (c >= '0' && c <= '9') {
             if (k >= sizeof tmp - 1)
-                return "Please enter a phone number.";
+                return &PHONE;
             tmp[k++] = c;
             digits++;
         } else if (c == '+' && k == 0 && digits == 0) {
             tmp[k++] = c;
         } else if (!(c == ' ' || c == '-' || c == '(' || c == ')' || c == '.')) {
-            return "Please enter a phone number.";
+            return &PHONE;
         }
     }
     if (digits < 7 || digits > 15)
-        return "Please enter a phone number.";
+        return &PHONE;
     hfi_buf_add_jstr(out, tmp, k);
     return NULL;
 }
 
-const char *hfi_input_parse(int type, const char *s, size_t n, bool is_number, double num,
-                            hfi_buf *out)
+const hfi_input_problem *hfi_input_parse(int type, const char *s, size_t n, bool is_number,
+                                         double num, hfi_buf *out)
 {
     char tmp[64];
     if (is_number) {
         if (type != HFI_IN_NUMBER && type != HFI_IN_MONEY)
-            return type == HFI_IN_TEXT ? "Please type your answer." : "That doesn't look right.";
+            return type == HFI_IN_TEXT ? &TEXT_EMPTY : &NOT_NUMBER[type];
         if (!isfinite(num))
-            return "Please enter a number.";
+            return type == HFI_IN_MONEY ? &MONEY : &NUMBER;
         int k = snprintf(tmp, sizeof tmp, "%.17g", num);
         s = tmp;
         n = (size_t)k;
         if (type == HFI_IN_MONEY) {
             if (num < 0 || fabs(round(num * 100) - num * 100) > 1e-6)
-                return "Please enter an amount, like 12.50.";
+                return &MONEY;
             hfi_buf_add_num(out, round(num * 100) / 100);
             return NULL;
         }
@@ -185,7 +208,7 @@ const char *hfi_input_parse(int type, const char *s, size_t n, bool is_number, d
         double v;
         int dec;
         if (!decimal(s, n, false, &dec, &v))
-            return "Please enter a number.";
+            return &NUMBER;
         hfi_buf_add_num(out, v);
         return NULL;
     }
@@ -199,10 +222,25 @@ const char *hfi_input_parse(int type, const char *s, size_t n, bool is_number, d
         return phone(s, n, out);
     default:
         if (n == 0)
-            return "Please type your answer.";
+            return &TEXT_EMPTY;
         if (n > MAX_TEXT)
-            return "That's too long: please keep it under 1,000 characters.";
+            return &TEXT_LONG;
         hfi_buf_add_jstr(out, s, n);
         return NULL;
     }
+}
+
+const char *hfi_input_message(const hfi_flow *f, const char *locale,
+                              const hfi_input_problem *p)
+{
+    const char *s;
+    /* the customer's locale words it, then the flow's default locale, then the engine: the
+     * problem's own key before its type's in each, so that a locale wording only input.date
+     * still says it in the customer's language when the date does not exist */
+    if ((s = hfi_text_lookup_in(f, locale, p->key)) ||
+        (p->general && (s = hfi_text_lookup_in(f, locale, p->general))) ||
+        (s = hfi_text_lookup_in(f, NULL, p->key)) ||
+        (p->general && (s = hfi_text_lookup_in(f, NULL, p->general))))
+        return s;
+    return p->text;
 }

@@ -389,13 +389,26 @@ int hfi_fn_ref(lua_State *L, hf_engine *e, int idx); /* stores a function, retur
 /* ---- text ---------------------------------------------------------------------------- */
 
 const char *hfi_text_lookup(const hfi_flow *f, const char *locale, const char *key);
+/* The same without falling back: key in locale (exact, else the same language) only; NULL
+ * locale: the default locale only. For texts the engine has words of its own for (input.c). */
+const char *hfi_text_lookup_in(const hfi_flow *f, const char *locale, const char *key);
 
 /* ---- input --------------------------------------------------------------------------- */
 
+/* What is wrong with a typed input: the key of the flow's strings that words it
+ * (input.<type>, or input.<type>.<problem>), the key of its type to fall back on (or NULL),
+ * and the built-in English for flows that word neither. Static storage. */
+typedef struct hfi_input_problem {
+    const char *key, *general, *text;
+} hfi_input_problem;
+
 /* Checks and normalises a typed input. On success writes the JSON value to out and returns
- * NULL; otherwise returns the message to show. */
-const char *hfi_input_parse(int type, const char *s, size_t n, bool is_number, double num,
-                            hfi_buf *out);
+ * NULL; otherwise returns the problem. */
+const hfi_input_problem *hfi_input_parse(int type, const char *s, size_t n, bool is_number,
+                                         double num, hfi_buf *out);
+/* The words to show for problem p to a session of flow f in locale: the flow's strings (the
+ * locale's, then the default locale's) or the built-in English. Valid while f is loaded. */
+const char *hfi_input_message(const hfi_flow *f, const char *locale, const hfi_input_problem *p);
 
 /* ---- sessions ------------------------------------------------------------------------ */
 

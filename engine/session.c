@@ -424,16 +424,18 @@ static int check_fit(hf_session *s, event *ev, rejection *r)
             return reject(r, HF_EREJECTED, "unexpected", "not waiting for an input");
         hfi_buf_reset(&e->scratch);
         ev->value = &e->scratch;
+        const hfi_input_problem *bad;
         if (is_string(e, v)) {
             size_t vlen;
             const char *vs = hfi_jstr(&e->doc, v, &vlen);
             if (!vs)
                 return reject(r, HF_ENOMEM, "bad_event", "out of memory");
-            ev->invalid = hfi_input_parse(st->input, vs, vlen, false, 0, ev->value);
+            bad = hfi_input_parse(st->input, vs, vlen, false, 0, ev->value);
         } else {
-            ev->invalid = hfi_input_parse(st->input, NULL, 0, true, e->doc.nodes[v].num,
-                                          ev->value);
+            bad = hfi_input_parse(st->input, NULL, 0, true, e->doc.nodes[v].num, ev->value);
         }
+        /* the flow's words for the problem, in the customer's locale, else the engine's */
+        ev->invalid = bad ? hfi_input_message(hfi_top(s)->flow, s->locale, bad) : NULL;
         if (ev->value->oom)
             return reject(r, HF_ENOMEM, "bad_event", "out of memory");
         return HF_OK;

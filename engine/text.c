@@ -46,6 +46,14 @@ static const hfi_locale *pick(const hfi_flow *f, const char *locale)
     return NULL;
 }
 
+const char *hfi_text_lookup_in(const hfi_flow *f, const char *locale, const char *key)
+{
+    if (!f->nlocales)
+        return NULL;
+    const hfi_locale *l = locale ? pick(f, locale) : &f->locales[f->default_locale];
+    return l ? find(l, key) : NULL;
+}
+
 const char *hfi_text_lookup(const hfi_flow *f, const char *locale, const char *key)
 {
     if (!f->nlocales)

@@ -38,6 +38,12 @@ local STRINGS = {
         .. "our payments team.",
     ["to_payments"] = "I'll pass you to someone in our payments team.",
     ["escalate"] = "I'll pass you to someone in our payments team.",
+    -- the words of the built-in input checks (docs/semantics.md)
+    ["input.text"] = "Please type your answer.",
+    ["input.text.too_long"] = "That's too long: please keep it under 1,000 characters.",
+    ["input.money"] = "Please enter an amount, like 12.50.",
+    ["input.date"] = "Please enter a date as YYYY-MM-DD.",
+    ["input.date.no_such_date"] = "That date doesn't exist.",
   },
   ["cy-GB"] = {
     ["what_to_do"] = "Beth hoffech chi ei wneud?",
@@ -76,6 +82,13 @@ local STRINGS = {
         .. "felly fe wna i eich trosglwyddo i'n tîm taliadau.",
     ["to_payments"] = "Fe wna i eich trosglwyddo i rywun yn ein tîm taliadau.",
     ["escalate"] = "Fe wna i eich trosglwyddo i rywun yn ein tîm taliadau.",
+    -- the built-in input checks, in Welsh
+    ["input.text"] = "Teipiwch eich ateb, os gwelwch yn dda.",
+    ["input.text.too_long"] = "Mae hynny'n rhy hir: cadwch o dan 1,000 o nodau, os gwelwch "
+        .. "yn dda.",
+    ["input.money"] = "Rhowch swm, fel 12.50, os gwelwch yn dda.",
+    ["input.date"] = "Rhowch ddyddiad ar ffurf BBBB-MM-DD, os gwelwch yn dda.",
+    ["input.date.no_such_date"] = "Dydy'r dyddiad hwnnw ddim yn bodoli.",
   },
 }
 

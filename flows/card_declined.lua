@@ -22,6 +22,8 @@ local STRINGS = {
     ["to_agent"] = "I'll pass you to someone in our cards team.",
     ["cant_check"] = "I can't check your card right now, so I'll pass you to our cards team.",
     ["escalate"] = "I'll pass you to someone who can help.",
+    -- the words of the built-in input checks (docs/semantics.md)
+    ["input.money"] = "Please enter an amount, like 12.50.",
   },
   ["cy-GB"] = {
     ["frozen"] = "Mae eich cerdyn wedi'i rewi, felly mae taliadau'n cael eu gwrthod.",
@@ -49,6 +51,8 @@ local STRINGS = {
     ["cant_check"] = "Alla i ddim gwirio eich cerdyn ar hyn o bryd, felly fe wna i eich "
         .. "trosglwyddo i'n tîm cardiau.",
     ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all helpu.",
+    -- the built-in input checks, in Welsh
+    ["input.money"] = "Rhowch swm, fel 12.50, os gwelwch yn dda.",
   },
 }
 

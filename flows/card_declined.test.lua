@@ -204,6 +204,19 @@ return {
       },
     },
     {
+      name = "Welsh: an amount that doesn't fit is asked again in Welsh",
+      context = { customer_id = "cus_81f3a2", card_id = "card_4242", locale = "cy-GB", at = 1717243200 },
+      steps = {
+        { input = "lots", expect = { step = "ask_amount", ui = {
+            { type = "error", text = "Rhowch swm, fel 12.50, os gwelwch yn dda." },
+            { type = "text", text = "Faint oedd y taliad?" },
+            { type = "input", input = "money" },
+          } } },
+        { input = "12000", expect = { step = "ask_amount", says = "Mae hynny dros eich terfyn." } },
+        { input = "23.40", expect = { action = "payments.find_declined" } },
+      },
+    },
+    {
       name = "Welsh: a low balance",
       context = { customer_id = "cus_81f3a2", card_id = "card_4242", locale = "cy", at = 1717243200 },
       steps = {

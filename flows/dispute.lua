@@ -33,6 +33,10 @@ local STRINGS = {
         .. "passing you to them now.",
     ["to_agent"] = "I'll pass you to someone in our payments team.",
     ["escalate"] = "I'll pass you to someone who can help.",
+    -- the words of the built-in input checks (docs/semantics.md)
+    ["input.money"] = "Please enter an amount, like 12.50.",
+    ["input.date"] = "Please enter a date as YYYY-MM-DD.",
+    ["input.date.no_such_date"] = "That date doesn't exist.",
   },
   ["cy-GB"] = {
     ["choose"] = "Pa daliad hoffech chi ei herio?",
@@ -65,6 +69,10 @@ local STRINGS = {
         .. "Rwy'n eich trosglwyddo iddyn nhw nawr.",
     ["to_agent"] = "Fe wna i eich trosglwyddo i rywun yn ein tîm taliadau.",
     ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all helpu.",
+    -- the built-in input checks, in Welsh
+    ["input.money"] = "Rhowch swm, fel 12.50, os gwelwch yn dda.",
+    ["input.date"] = "Rhowch ddyddiad ar ffurf BBBB-MM-DD, os gwelwch yn dda.",
+    ["input.date.no_such_date"] = "Dydy'r dyddiad hwnnw ddim yn bodoli.",
   },
 }
 

@@ -35,6 +35,10 @@ return flow "locked_account" {
       ["cant_check"] = "I can't unlock your account from here right now, so I'll pass you to "
           .. "someone who can.",
       ["escalate"] = "I'll pass you to someone who can help you get back into your account.",
+      -- the words of the built-in input checks (docs/semantics.md)
+      ["input.date"] = "Please enter a date as YYYY-MM-DD.",
+      ["input.date.no_such_date"] = "That date doesn't exist.",
+      ["input.email"] = "Please enter an email address.",
     },
     ["cy-GB"] = {
       ["not_locked"] = "Dydy eich cyfrif ddim wedi'i gloi. Os na allwch chi fewngofnodi, galla i "
@@ -64,6 +68,10 @@ return flow "locked_account" {
           .. "eich trosglwyddo i rywun a all.",
       ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all eich helpu i fynd yn ôl i mewn i'ch "
           .. "cyfrif.",
+      -- the built-in input checks, in Welsh
+      ["input.date"] = "Rhowch ddyddiad ar ffurf BBBB-MM-DD, os gwelwch yn dda.",
+      ["input.date.no_such_date"] = "Dydy'r dyddiad hwnnw ddim yn bodoli.",
+      ["input.email"] = "Rhowch gyfeiriad e-bost, os gwelwch yn dda.",
     },
   },
 

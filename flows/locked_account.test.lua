@@ -214,6 +214,8 @@ return {
         { result = { ok = true, data = { locked = true, reason = "wrong_passcode" } },
           expect = { step = "ask_dob", text = "Gadewch i ni eich cael chi'n ôl i mewn. Yn gyntaf, i "
                                               .. "wirio mai chi sydd yna: beth yw eich dyddiad geni?" } },
+        { input = "31/02/1988", expect = { step = "ask_dob",
+                                           says = "Dydy'r dyddiad hwnnw ddim yn bodoli." } },
         { input = "2030-01-01", expect = { step = "ask_dob", ui = {
             { type = "error", text = "Dydy hwnnw ddim yn edrych fel dyddiad geni." },
             { type = "text", text = "Gadewch i ni eich cael chi'n ôl i mewn. Yn gyntaf, i wirio mai "

@@ -31,6 +31,9 @@ local STRINGS = {
     ["cant_freeze"] = "I couldn't freeze your card, so I'm passing you straight to our cards "
         .. "team.",
     ["escalate"] = "I'll pass you to someone in our cards team.",
+    -- the words of the built-in input checks (docs/semantics.md)
+    ["input.text"] = "Please type your answer.",
+    ["input.text.too_long"] = "That's too long: please keep it under 1,000 characters.",
   },
   ["cy-GB"] = {
     ["frozen"] = "Rydyn ni wedi rhewi eich cerdyn fel na all neb ei ddefnyddio. Wnaethoch chi "
@@ -63,6 +66,10 @@ local STRINGS = {
     ["cant_freeze"] = "Doeddwn i ddim yn gallu rhewi eich cerdyn, felly rwy'n eich trosglwyddo'n "
         .. "syth i'n tîm cardiau.",
     ["escalate"] = "Fe wna i eich trosglwyddo i rywun yn ein tîm cardiau.",
+    -- the built-in input checks, in Welsh
+    ["input.text"] = "Teipiwch eich ateb, os gwelwch yn dda.",
+    ["input.text.too_long"] = "Mae hynny'n rhy hir: cadwch o dan 1,000 o nodau, os gwelwch "
+        .. "yn dda.",
   },
 }
 

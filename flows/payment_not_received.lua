@@ -47,6 +47,10 @@ local STRINGS = {
     ["cant_search"] = "I can't look up your payments right now, so I'll pass you to our payments "
         .. "team.",
     ["escalate"] = "I'll pass you to someone in our payments team.",
+    -- the words of the built-in input checks (docs/semantics.md)
+    ["input.money"] = "Please enter an amount, like 12.50.",
+    ["input.date"] = "Please enter a date as YYYY-MM-DD.",
+    ["input.date.no_such_date"] = "That date doesn't exist.",
   },
   ["cy-GB"] = {
     ["which_way"] = "Ai arian rydych chi'n aros i'w gael yw hwn, neu daliad a anfonoch chi sydd "
@@ -95,6 +99,10 @@ local STRINGS = {
     ["cant_search"] = "Alla i ddim chwilio am eich taliadau ar hyn o bryd, felly fe wna i eich "
         .. "trosglwyddo i'n tîm taliadau.",
     ["escalate"] = "Fe wna i eich trosglwyddo i rywun yn ein tîm taliadau.",
+    -- the built-in input checks, in Welsh
+    ["input.money"] = "Rhowch swm, fel 12.50, os gwelwch yn dda.",
+    ["input.date"] = "Rhowch ddyddiad ar ffurf BBBB-MM-DD, os gwelwch yn dda.",
+    ["input.date.no_such_date"] = "Dydy'r dyddiad hwnnw ddim yn bodoli.",
   },
 }
 

@@ -12,7 +12,7 @@ return routing {
     general  = { skills = { },            languages = { "en", "cy" } },  -- no skills: takes any
   },
   rules = {
-    { name = "fraud", when = function(e) return e.flags.fraud or e.reason == "scam_report" end,
+    { name = "fraud", when = function(e) return e.flags.fraud or e.reason == "scam_reported" end,
       queue = "fraud", priority = "urgent" },
     { name = "vulnerable", when = { flags = "vulnerable" }, priority = "high" },
     { name = "repeat contact", when = { reason = "repeat_contact" }, priority = "high" },

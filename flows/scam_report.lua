@@ -16,6 +16,9 @@ return flow "scam_report" {
       ["to_fraud_team"] = "Thank you. I'm passing you to our fraud team now. While you wait, don't "
           .. "move any money or share any codes, even with someone who says they're from the bank.",
       ["escalate"] = "I'll pass you to someone who can help.",
+      -- the words of the built-in input checks (docs/semantics.md)
+      ["input.text"] = "Please type your answer.",
+      ["input.text.too_long"] = "That's too long: please keep it under 1,000 characters.",
     },
     ["cy-GB"] = {
       ["what_happened"] = "Mae'n ddrwg gen i fod hyn wedi digwydd. Mewn ychydig eiriau, beth "
@@ -24,6 +27,10 @@ return flow "scam_report" {
           .. "aros, peidiwch â symud unrhyw arian na rhannu unrhyw godau, hyd yn oed gyda rhywun "
           .. "sy'n dweud ei fod yn gweithio i'r banc.",
       ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all helpu.",
+      -- the built-in input checks, in Welsh
+      ["input.text"] = "Teipiwch eich ateb, os gwelwch yn dda.",
+      ["input.text.too_long"] = "Mae hynny'n rhy hir: cadwch o dan 1,000 o nodau, os gwelwch "
+          .. "yn dda.",
     },
   },
 

@@ -32,6 +32,13 @@ local STRINGS = {
     ["update_failed"] = "I couldn't save your new address just now, so I'll pass you to someone "
         .. "who can. They can see everything you've told me.",
     ["escalate"] = "I'll pass you to someone who can update your address.",
+    -- the words of the built-in input checks (docs/semantics.md)
+    ["input.text"] = "Please type your answer.",
+    ["input.text.too_long"] = "That's too long: please keep it under 1,000 characters.",
+    ["input.number"] = "Please enter a number.",
+    ["input.date"] = "Please enter a date as YYYY-MM-DD.",
+    ["input.date.no_such_date"] = "That date doesn't exist.",
+    ["input.phone"] = "Please enter a phone number.",
   },
   ["cy-GB"] = {
     ["postcode.ask"] = "Beth yw cod post eich cyfeiriad newydd?",
@@ -68,6 +75,14 @@ local STRINGS = {
         .. "fe wna i eich trosglwyddo i rywun a all. Gallan nhw weld popeth rydych chi wedi'i "
         .. "ddweud wrtha i.",
     ["escalate"] = "Fe wna i eich trosglwyddo i rywun a all ddiweddaru eich cyfeiriad.",
+    -- the built-in input checks, in Welsh
+    ["input.text"] = "Teipiwch eich ateb, os gwelwch yn dda.",
+    ["input.text.too_long"] = "Mae hynny'n rhy hir: cadwch o dan 1,000 o nodau, os gwelwch "
+        .. "yn dda.",
+    ["input.number"] = "Rhowch rif, os gwelwch yn dda.",
+    ["input.date"] = "Rhowch ddyddiad ar ffurf BBBB-MM-DD, os gwelwch yn dda.",
+    ["input.date.no_such_date"] = "Dydy'r dyddiad hwnnw ddim yn bodoli.",
+    ["input.phone"] = "Rhowch rif ffôn, os gwelwch yn dda.",
   },
 }
 

@@ -725,6 +725,8 @@ static void describe_gives_each_kind_its_fields_and_edges(void **state)
     t_assert_str(d, "title", "Kinds");
     t_assert_str(d, "default_locale", "en-GB");
     assert_json(d, "locales", "{\"en-GB\":[\"b\",\"yes\"],\"fr-FR\":[\"yes\"]}");
+    assert_json(d, "strings", "{\"en-GB\":{\"b\":\"B\",\"yes\":\"Yes\"},"
+                              "\"fr-FR\":{\"yes\":\"Oui\"}}");
     assert_json(d, "intents", "[{\"name\":\"apple\",\"to\":\"esc\"},"
                               "{\"name\":\"human\",\"to\":null},"
                               "{\"name\":\"zebra\",\"to\":\"q\"}]");
@@ -774,6 +776,7 @@ static void describe_gives_each_kind_its_fields_and_edges(void **state)
     assert_json(d, "title", "null");
     assert_json(d, "default_locale", "null");
     assert_json(d, "locales", "{}");
+    assert_json(d, "strings", "{}");
     assert_json(d, "intents", "[]");
     assert_json(d, "policy", "{}");
     cJSON_Delete(d);
@@ -789,6 +792,24 @@ static void describe_gives_each_kind_its_fields_and_edges(void **state)
                 "[{\"to\":\"bye\",\"via\":\"next:1\",\"label\":\"when\"},"
                 "{\"to\":\"hello\",\"via\":\"next:2\",\"label\":\"otherwise\"}]");
     assert_json(step_of(d, "note"), "edges", "[{\"to\":\"bye\",\"via\":\"go\",\"label\":\"\"}]");
+    cJSON_Delete(d);
+    hf_engine_free(e);
+}
+
+/* "strings" holds the texts as written, escaped as JSON, so that tools (lint, graph) can
+ * measure and show them: every locale, the default one named by "default_locale". */
+static void describe_gives_the_texts_of_every_locale(void **state)
+{
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'loc' { start = 'a', locale = 'cy-GB',\n"
+              "  strings = { ['en-GB'] = { hi = 'Say \"hi\"\\n', z = 'Z' },\n"
+              "              ['cy-GB'] = { hi = 'Dywedwch \"helo\" \xc3\xa2' } },\n"
+              "  steps = { a = resolved { text = t'hi' } } }\n");
+    cJSON *d = describe(e, "loc", 0);
+    t_assert_str(d, "default_locale", "cy-GB");
+    assert_json(d, "strings", "{\"cy-GB\":{\"hi\":\"Dywedwch \\\"helo\\\" \xc3\xa2\"},"
+                              "\"en-GB\":{\"hi\":\"Say \\\"hi\\\"\\n\",\"z\":\"Z\"}}");
+    t_assert_str(d, "strings.en-GB.hi", "Say \"hi\"\n");
     cJSON_Delete(d);
     hf_engine_free(e);
 }
@@ -944,6 +965,7 @@ int main(void)
         cmocka_unit_test(the_trail_lists_steps_entered_not_re_asks),
         cmocka_unit_test(the_trail_of_a_session_that_entered_nothing_is_empty),
         cmocka_unit_test(describe_gives_each_kind_its_fields_and_edges),
+        cmocka_unit_test(describe_gives_the_texts_of_every_locale),
         cmocka_unit_test(describe_picks_the_version_asked_for),
         cmocka_unit_test(describe_errors),
         cmocka_unit_test(allocation_failures_fail_cleanly),

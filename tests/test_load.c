@@ -334,6 +334,74 @@ static void missing_localised_key_is_refused(void **state)
             HF_ECHECK, STEP_A, "nostrings", NULL);
 }
 
+/* A static components list is data: a function anywhere in it could never be shown (the
+ * session would escalate with flow_error every time), so it is refused at load with where it
+ * is and what to write instead. */
+static void function_inside_static_components_is_refused(void **state)
+{
+    refused("return flow 'f' { start = 'a', steps = {\n"
+            "  a = say { text = 'A', go = 'b',\n"
+            "    components = { { type = 'card', title = function(ctx) return 'T' end } } },\n"
+            "  b = resolved {} } }",
+            HF_ECHECK, STEP_A, "components[1].title is a function",
+            "make components itself a function",
+            "components = function(ctx) return { ... } end", NULL);
+    refused("return flow 'f' { start = 'a', steps = {\n"
+            "  a = say { text = 'A', go = 'b', components = {\n"
+            "    { type = 'link', label = 'L', url = 'u' },\n"
+            "    { type = 'list', items = { { id = 'i', title = 'I' },\n"
+            "                               { id = 'j', title = function() return 'J' end } } } } },\n"
+            "  b = resolved {} } }",
+            HF_ECHECK, STEP_A, "components[2].items[2].title is a function", NULL);
+    /* a t"key" anywhere in the list must be in the default locale, as for any text */
+    refused("return flow 'f' { start = 'a', strings = { ['en-GB'] = { k = 'K' } }, steps = {\n"
+            "  a = say { text = 'A', go = 'b', components = {\n"
+            "    { type = 'list', items = { { id = 'i', title = t'gone' } } } } },\n"
+            "  b = resolved {} } }",
+            HF_ECHECK, STEP_A, "components[1].items[1].title uses t\"gone\"", NULL);
+
+    /* what the message asks for works: a function building the list, per session */
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'f' { start = 'a', steps = {\n"
+              "  a = say { text = 'A', go = 'b', components = function(ctx)\n"
+              "    return { { type = 'card', title = 'Card ' .. ctx.n } } end },\n"
+              "  b = resolved {} } }");
+    hf_session *s = t_start(e, "f", "{\"n\":\"7\"}");
+    cJSON *o = t_output(s);
+    t_assert_str(o, "status", "resolved");
+    t_assert_str(o, "ui.1.title", "Card 7");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
+/* A t"key" at any depth of a static components list is shown in the session's locale. */
+static void t_keys_deep_inside_components_follow_the_locale(void **state)
+{
+    hf_engine *e = t_engine();
+    t_load(e, "return flow 'f' { start = 'a',\n"
+              "  strings = { ['en-GB'] = { one = 'One', top = 'Top' },\n"
+              "              ['cy-GB'] = { one = 'Un', top = 'Brig' } },\n"
+              "  steps = {\n"
+              "  a = say { text = 'A', go = 'b', components = {\n"
+              "    { type = 'list', title = t'top', items = { { id = 'i', title = t'one' } } },\n"
+              "    { type = 'list', items = { { id = 'j', title = t'one' } } } } },\n"
+              "  b = resolved {} } }");
+    hf_session *s = t_start(e, "f", "{\"locale\":\"cy-GB\"}");
+    cJSON *o = t_output(s);
+    t_assert_str(o, "ui.1.title", "Brig");
+    t_assert_str(o, "ui.1.items.0.title", "Un");
+    t_assert_str(o, "ui.2.items.0.title", "Un");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    s = t_start(e, "f", "{\"locale\":\"en-GB\"}");
+    o = t_output(s);
+    t_assert_str(o, "ui.2.items.0.title", "One");
+    cJSON_Delete(o);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
 static void ids_and_names_outside_the_allowed_characters_are_refused(void **state)
 {
     refused("return flow 'f' { start = 'a', steps = {\n"
@@ -493,6 +561,8 @@ int main(void)
         cmocka_unit_test(duplicate_choice_id_is_refused),
         cmocka_unit_test(whenless_next_branch_that_is_not_last_is_refused),
         cmocka_unit_test(missing_localised_key_is_refused),
+        cmocka_unit_test(function_inside_static_components_is_refused),
+        cmocka_unit_test(t_keys_deep_inside_components_follow_the_locale),
         cmocka_unit_test(ids_and_names_outside_the_allowed_characters_are_refused),
         cmocka_unit_test(wait_without_event_or_timeout_is_refused),
         cmocka_unit_test(syntax_error_reports_file_and_line),

@@ -265,7 +265,7 @@ static void table_and_function_conditions(void **state)
     assert_explains(d, "language is cy");
     cJSON_Delete(d);
     /* the function sees the reason too */
-    d = route(e, "{\"reason\":\"scam_report\"}", live4(14, 14, 14, 110, NULL));
+    d = route(e, "{\"reason\":\"scam_reported\"}", live4(14, 14, 14, 110, NULL));
     t_assert_str(d, "queue", "fraud");
     cJSON_Delete(d);
     hf_engine_free(e);

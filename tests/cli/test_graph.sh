@@ -163,6 +163,46 @@ if [ "$have_dot" = 1 ]; then
     dot -Tsvg "$OUT" >/dev/null 2>"$T/dot.err" || fail "Graphviz rejects odd.dot: $(cat "$T/dot.err")"
 fi
 
+# Localised choice labels show the default locale's words, not t"key"; long labels are cut
+# short for the picture (at a word, with an ellipsis), counting characters, not bytes.
+cat >"$T/words.lua" <<'LUA'
+return flow "words" {
+  start = "menu",
+  strings = {
+    ["en-GB"] = { ["choice.yes"] = "Yes, please", ["choice.long"] = "I would like to talk to somebody about my card" },
+    ["cy-GB"] = { ["choice.yes"] = "Ie, os gwelwch yn dda", ["choice.long"] = "Hoffwn i siarad â rhywun am fy ngherdyn" },
+  },
+  steps = {
+    menu = say { text = "Hi", choices = {
+      { id = "yes", label = t"choice.yes", go = "done" },
+      { id = "long", label = t"choice.long", go = "done" },
+      { id = "forty", label = "Exactly forty characters long, this one.", go = "done" },
+      { id = "word", label = "Averyveryverylongwordwithnospacesinsideitatallreally", go = "done" },
+      { id = "e", label = string.rep("é", 45), go = "done" },
+      { id = "fn", label = function(ctx) return "Computed" end, go = "done" } } },
+    done = resolved { text = "Bye." },
+  },
+}
+LUA
+run_hf graph --format mermaid "$T/words.lua"
+expect_code 0 "graph with localised labels"
+expect_out '  s_menu -->|"Yes, please"| s_done'
+expect_out '  s_menu -->|"I would like to talk to somebody about…"| s_done'
+expect_out '  s_menu -->|"Exactly forty characters long, this one."| s_done'
+expect_out '  s_menu -->|"Averyveryverylongwordwithnospacesinside…"| s_done'
+expect_out "  s_menu -->|\"$(printf 'é%.0s' $(seq 39))…\"| s_done"
+expect_out '  s_menu -->|"fn"| s_done'
+expect_no_out 't#34;'
+run_hf graph "$T/words.lua"
+expect_code 0 "graph with localised labels (dot)"
+expect_out '"menu" -> "done" [label="Yes, please"];'
+# The default locale is the flow's: with locale = "cy-GB", the Welsh words.
+sed 's/start = "menu",/start = "menu", locale = "cy-GB",/' "$T/words.lua" >"$T/geiriau.lua"
+run_hf graph --format mermaid "$T/geiriau.lua"
+expect_code 0 "graph with a Welsh default locale"
+expect_out '  s_menu -->|"Ie, os gwelwch yn dda"| s_done'
+expect_out '  s_menu -->|"Hoffwn i siarad â rhywun am fy ngherdyn"| s_done'
+
 # --- heat ---------------------------------------------------------------------------------------
 # Four sessions of tiny v2 (one went back from name to hello: each step and edge counts once a
 # session), one of v1 and one of another flow (both passed over), a blank line.

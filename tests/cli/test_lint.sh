@@ -120,6 +120,45 @@ run_hf check "$T/clean" --max-text
 expect_code 2 "check --max-text without a value"
 expect_err "'--max-text' needs a value"
 
+# Every locale's strings are measured too (what t"key" shows), named by locale and key, at the
+# flow level; the steps that show them are not warned about again.
+mkdir "$T/longstr"
+cy_long=$(printf 'â%.0s' $(seq 281))
+cat >"$T/longstr/ls.lua" <<LUA
+return flow "ls" {
+  start = "hello",
+  strings = {
+    ["en-GB"] = { hi = string.rep("x", 281), bye = "Bye", ok = "OK" },
+    ["cy-GB"] = { hi = "Helo", bye = "$cy_long", ok = string.rep("y", 280) },
+  },
+  steps = {
+    hello = say { text = t"hi", choices = { { id = "ok", label = t"ok", go = "done" } } },
+    done = resolved { text = t"bye" },
+  },
+}
+LUA
+a40=$(printf 'â%.0s' $(seq 40))
+x40=$(printf 'x%.0s' $(seq 40))
+run_hf check "$T/longstr"
+expect_code 0 "long strings warn"
+cat >"$T/want" <<EOF
+$T/longstr/ls.lua: warning: string 'bye' of locale 'cy-GB' is 281 characters, more than 280 ("$a40...")
+$T/longstr/ls.lua: warning: string 'hi' of locale 'en-GB' is 281 characters, more than 280 ("$x40...")
+ok: 1 flows, 2 warnings
+EOF
+expect_exactly "$T/want"
+run_hf check --strict --max-text 281 "$T/longstr"
+expect_code 0 "long strings within --max-text"
+printf 'ok: 1 flows\n' >"$T/want"
+expect_exactly "$T/want"
+run_hf check --strict --max-text 3 "$T/longstr"
+expect_code 1 "strings over a small --max-text"
+expect_out "$T/longstr/ls.lua: warning: string 'hi' of locale 'cy-GB' is 4 characters, more than 3 (\"Helo\")"
+expect_out "$T/longstr/ls.lua: warning: string 'ok' of locale 'cy-GB' is 280 characters"
+expect_no_out "string 'ok' of locale 'en-GB'"
+expect_no_out "ls.lua:hello:"
+expect_out "failed: 4 warnings, with --strict"
+
 # --- (c) locales lacking keys ----------------------------------------------------------------------
 cat >"$T/locales/loc.lua" <<'LUA'
 return flow "loc" {
@@ -181,6 +220,25 @@ run_hf check --actions "$T/other_actions.lua" "$T/acts/acts.lua"
 expect_code 0 "check --actions"
 printf 'ok: 1 flows, 1 action manifest\n' >"$T/want"
 expect_exactly "$T/want"
+# Regression: --actions naming a manifest that lacks an action, given a directory that holds
+# an actions.lua of its own, read the manifest after the array of manifests had moved (a
+# use-after-free, a bus error). --actions lints every flow; the directory's actions.lua is
+# still checked as a manifest.
+printf 'return { ["cards.get_status"] = { args = { "card_id", "cardid" } } }\n' >"$T/short_actions.lua"
+run_hf check --actions "$T/short_actions.lua" "$T/acts"
+expect_code 0 "check --actions with a manifest lacking actions, beside another manifest"
+cat >"$T/want" <<EOF
+$T/acts/acts.lua:a2: warning: action 'cards.nope' is not declared in $T/short_actions.lua
+$T/acts/acts.lua:a4: warning: action 'ping' is not declared in $T/short_actions.lua
+$T/acts/acts.lua:a5: warning: action 'cards.freeze' is not declared in $T/short_actions.lua
+ok: 1 flows, 2 action manifests, 3 warnings
+EOF
+expect_exactly "$T/want"
+# ... and with the reference flows, whose directory holds actions.lua, as reported.
+run_hf check --actions "$T/short_actions.lua" "$HF_SOURCE_DIR/flows"
+expect_code 0 "check --actions on the reference flows"
+expect_out "card_declined.lua:unfreeze: warning: action 'cards.unfreeze' is not declared in $T/short_actions.lua"
+expect_out "ok: 11 flows, 1 routing config, 2 action manifests,"
 # Without a manifest the action lint is skipped, silently.
 cp "$T/acts/acts.lua" "$T/noman/"
 run_hf check --strict "$T/noman"
