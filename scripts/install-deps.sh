@@ -8,6 +8,9 @@ packages=(build-essential cmake pkg-config liblua5.4-dev libcjson-dev zlib1g-dev
           graphviz # 'helpflow graph --format svg'; tests/cli/test_graph.sh checks dot output with it
           lua5.4 # tests/cli/test_editor_types.sh checks types/helpflow.lua against the compiler
           chromium) # renders 'helpflow report --html' pages in tests/cli/test_report_html.sh
+# tests/cli/test_graph_mermaid.sh installs Mermaid from the npm registry with npm. A node that
+# brings its own npm (NodeSource's nodejs, which conflicts with Debian's npm) is left alone.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
   as_root=(sudo)
