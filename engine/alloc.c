@@ -9,13 +9,16 @@
 
 static void *raw(hf_engine *e, void *p, size_t old, size_t n)
 {
-    if (e->opt.alloc)
-        return e->opt.alloc(e->opt.alloc_ud, p, old, n);
     if (n == 0) {
+        if (e->opt.alloc)
+            return e->opt.alloc(e->opt.alloc_ud, p, old, n);
         free(p);
         return NULL;
     }
-    return realloc(p, n);
+    void *q = e->opt.alloc ? e->opt.alloc(e->opt.alloc_ud, p, old, n) : realloc(p, n);
+    if (!q)
+        e->alloc_failures++;
+    return q;
 }
 
 void *hfi_realloc(hf_engine *e, void *p, size_t old, size_t n)

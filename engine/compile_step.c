@@ -367,8 +367,11 @@ void hfi_cc_step(hfi_cc *c, int idx, hfi_step *st)
         lua_getfield(L, idx, "timeout");
         if (!lua_isnil(L, -1)) {
             lua_Integer t;
-            if (!lua_isinteger(L, -1) || (t = lua_tointeger(L, -1)) <= 0)
-                hfi_cc_problem(c, st->id, "timeout must be a whole number of seconds above 0");
+            /* at most the latest time an event may carry (year 9999): a deadline, the time
+             * entered plus this, then fits in an int64_t */
+            if (!lua_isinteger(L, -1) || (t = lua_tointeger(L, -1)) <= 0 || t > 253402300799)
+                hfi_cc_problem(c, st->id, "timeout must be a whole number of seconds from 1 to "
+                               "253402300799");
             else
                 st->timeout = (int64_t)t;
         }

@@ -7,7 +7,7 @@
  * zlib's per-call work — resetting its hash tables, hashing the dictionary again, building
  * Huffman trees it then may not use — costs several times the compressing itself (about
  * 3.5 us of a 9 us round trip, bench/bench_snapshot.c). Here the dictionary's hash chains are
- * built once per process, a call touches tables sized by its input only, and the fixed codes
+ * built once per engine, a call touches tables sized by its input only, and the fixed codes
  * need no trees. On these payloads it compresses within a few bytes of zlib's level 1.
  */
 #include <string.h>
@@ -147,7 +147,7 @@ int hfi_deflate(hfi_deflate_state *z, const hfi_deflate_dict *dd, const char *in
     const uint32_t dn = (uint32_t)dd->n;
     if (n > UINT32_MAX / 2 - dn)
         return HF_EINVAL;
-    if (z->cap < n) { /* both grow, or neither */
+    if (z->cap < n || !z->text) { /* both grow, or neither; the dictionary needs text too */
         uint32_t *prev = hfi_alloc(e, sizeof *prev * n);
         unsigned char *text = prev ? hfi_alloc(e, dn + n) : NULL;
         if (!text) {

@@ -118,7 +118,7 @@ static int body(lua_State *L)
         if (!lua_isnil(L, -1)) {
             size_t n = 0;
             const char *id = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
-            if (!id || n >= c->steplen)
+            if (!id || n >= c->steplen || strlen(id) != n)
                 luaL_error(L, "migrate's second result must be a step id");
             memcpy(c->step, id, n + 1);
         }

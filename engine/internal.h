@@ -269,6 +269,9 @@ typedef struct hfi_flow {
 struct hf_engine {
     hf_engine_options opt;
     size_t c_bytes;     /* outside Lua */
+    /* allocations the host's allocator refused, ever: hf_replay() (replay.c) cannot vouch for
+     * a session rebuilt while one failed, even if the session absorbed it */
+    uint64_t alloc_failures;
     size_t lua_bytes;
     size_t lua_limit;   /* cap on lua_bytes; raised while the engine itself works */
     lua_State *L;

@@ -53,20 +53,10 @@ static void add_output(hfi_buf *b, const hf_session *s, bool first)
     hfi_buf_add(b, s->out, s->out_len);
 }
 
-int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t version,
-              const char *context_json, size_t clen, const char *events_json, size_t elen,
-              const char **outputs, size_t *outputs_len)
+static int replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t version,
+                  const char *context_json, size_t clen, const char *events_json, size_t elen,
+                  const char **outputs, size_t *outputs_len)
 {
-    if (out)
-        *out = NULL;
-    if (outputs)
-        *outputs = NULL;
-    if (outputs_len)
-        *outputs_len = 0;
-    if (!out || !e || !flow_id || !events_json || version < 0)
-        return e ? hfi_fail(e, HF_EMISUSE, "hf_replay needs out, engine, flow, a version >= 0 "
-                                           "and events")
-                 : HF_EMISUSE;
     hfi_flow *f = hfi_engine_find_version(e, flow_id, version);
     if (!f) {
         if (version)
@@ -82,6 +72,8 @@ int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t versi
     if (rc != HF_OK) {
         if (rc == HF_EINVAL)
             hfi_seterrf(e, "the events are not valid JSON: %s", e->doc.err);
+        else
+            hfi_seterr(e, "out of memory");
         return rc;
     }
     if (hfi_jtype(&e->doc, 0) != HFI_J_ARRAY)
@@ -99,13 +91,20 @@ int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t versi
     hf_session *s = NULL;
     hfi_buf list;
     hfi_buf_init(&list, e);
+    /* a session that ran out of memory on the way goes on (escalated, or failed) where the
+     * original did not: such a replay proves nothing */
+    const uint64_t failures = e->alloc_failures;
     rc = hfi_session_start(&s, e, f, context_json, clen);
+    if (rc != HF_ENOMEM && e->alloc_failures != failures)
+        rc = hfi_fail(e, HF_ENOMEM, "out of memory");
     if (rc == HF_OK && outputs) {
         hfi_buf_addc(&list, '[');
         add_output(&list, s, true);
     }
     for (k = 0; rc == HF_OK && k < n; k++) {
         rc = hf_session_send(s, events_json + at[2 * k], at[2 * k + 1], NULL, NULL);
+        if (rc != HF_ENOMEM && e->alloc_failures != failures)
+            rc = hfi_fail(e, HF_ENOMEM, "out of memory");
         if (rc == HF_EREJECTED || rc == HF_EINVAL || rc == HF_EFINISHED) {
             char why[300];
             snprintf(why, sizeof why, "%s", hf_engine_errmsg(e));
@@ -140,6 +139,37 @@ int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t versi
             *outputs_len = e->snapbuf.len;
     }
     return HF_OK;
+}
+
+int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t version,
+              const char *context_json, size_t clen, const char *events_json, size_t elen,
+              const char **outputs, size_t *outputs_len)
+{
+    if (out)
+        *out = NULL;
+    if (outputs)
+        *outputs = NULL;
+    if (outputs_len)
+        *outputs_len = 0;
+    if (!out || !e || !flow_id || !events_json || version < 0)
+        return e ? hfi_fail(e, HF_EMISUSE, "hf_replay needs out, engine, flow, a version >= 0 "
+                                           "and events")
+                 : HF_EMISUSE;
+    /* the caller's text may lie in a buffer of the engine's that replaying reuses (inspect's
+     * JSON holds a snapshot's log; checking an input writes into it, and may move it): the
+     * replay reads a copy */
+    if (!context_json)
+        clen = 0;
+    char *copy = hfi_alloc(e, elen + clen + 1);
+    if (!copy)
+        return hfi_fail(e, HF_ENOMEM, "out of memory");
+    memcpy(copy, events_json, elen);
+    if (clen)
+        memcpy(copy + elen, context_json, clen);
+    int rc = replay(out, e, flow_id, version, context_json ? copy + elen : NULL, clen, copy, elen,
+                    outputs, outputs_len);
+    hfi_free(e, copy, elen + clen + 1);
+    return rc;
 }
 
 /* ---- migrating ---------------------------------------------------------------------------- */
@@ -224,18 +254,43 @@ int hf_session_migrate(hf_session *s, int64_t version)
         if (j != HFI_NONE)
             visits[j] = fr->visits[i];
     }
+    /* the session moves; if its output cannot follow, it moves back */
     char *old_ctx = s->ctx;
     size_t old_len = s->ctx_len;
+    uint8_t *old_visits = fr->visits;
+    uint32_t old_step = fr->step;
+    int64_t old_deadline = s->deadline;
     s->ctx = NULL;
     rc = hfi_ctx_replace(s, ctx.p, ctx.len);
     hfi_buf_free(&ctx);
+    if (rc == HF_OK) {
+        fr->visits = visits;
+        fr->flow = to;
+        fr->step = (uint32_t)at;
+        /* a wait's deadline goes on only at a wait that has a timeout to fire */
+        if (s->depth == 1 && s->expect == HFI_EXP_EVENT && !to->steps[at].timeout)
+            s->deadline = 0;
+        /* the same output, now naming the new version */
+        size_t n;
+        const char *ui = hfi_output_ui(s, &n);
+        hfi_buf_reset(&e->ui);
+        hfi_buf_add(&e->ui, ui, n);
+        rc = hfi_output(s);
+    }
     if (rc != HF_OK) {
+        if (s->ctx)
+            hfi_free(e, s->ctx, s->ctx_len + 1);
         s->ctx = old_ctx;
         s->ctx_len = old_len;
+        fr->visits = old_visits;
+        fr->flow = from;
+        fr->step = old_step;
+        s->deadline = old_deadline;
         hfi_free(e, visits, to->nsteps);
         return hfi_fail(e, HF_ENOMEM, "out of memory");
     }
     hfi_free(e, old_ctx, old_len + 1);
+    hfi_free(e, old_visits, from->nsteps);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < s->nhist; i++) {
         uint32_t h = s->hist[i];
@@ -248,17 +303,5 @@ int hf_session_migrate(hf_session *s, int64_t version)
             s->hist[kept++] = 1u << 24 | (uint32_t)j;
     }
     s->nhist = kept;
-    hfi_free(e, fr->visits, from->nsteps);
-    fr->visits = visits;
-    fr->flow = to;
-    fr->step = (uint32_t)at;
-
-    /* the same output, now naming the new version */
-    size_t n;
-    const char *ui = hfi_output_ui(s, &n);
-    hfi_buf_reset(&e->ui);
-    hfi_buf_add(&e->ui, ui, n);
-    if (hfi_output(s) != HF_OK)
-        return hfi_fail(e, HF_ENOMEM, "out of memory");
     return HF_OK;
 }

@@ -38,6 +38,9 @@
 #define F_AUTH 2u
 #define F_LOG 4u
 #define MAX_PAYLOAD (64u << 20)
+/* The most bytes a payload of MAX_PAYLOAD deflates to (fixed codes: 9 bits a byte at worst;
+ * stored blocks: 5 bytes in 64 KiB), so that lengths fit zlib's 32-bit ones. */
+#define MAX_STORED (MAX_PAYLOAD + MAX_PAYLOAD / 8 + 64)
 
 /* The format's own names and the JSON the engine writes most, most frequent last (deflate
  * finds the nearest match cheapest). */
@@ -168,6 +171,8 @@ int hf_session_snapshot(hf_session *s, const unsigned char **bytes, size_t *len)
     if (state->len > MAX_PAYLOAD)
         return hfi_fail(e, HF_EINVAL, "the session's state is too large for a snapshot");
     const hfi_flow *f = s->frames[0].flow;
+    if (strlen(f->id) > 255) /* the envelope gives its length one byte */
+        return hfi_fail(e, HF_EINVAL, "the flow id is longer than a snapshot holds (255 bytes)");
     unsigned flags = (s->log_ctx ? F_LOG : 0) | (e->opt.snapshot_key ? F_AUTH : 0);
     hfi_buf_reset(b);
     write_header(b, f, flags | F_DEFLATED, state->len);
@@ -236,6 +241,8 @@ static int open_envelope(hf_engine *e, const unsigned char *p, size_t len, envel
         return hfi_snap_bad(e, "it is truncated or its flow id is empty");
     memcpy(env->flow, q, n);
     env->flow[n] = '\0';
+    if (strlen(env->flow) != n || !hfi_ident_ok(env->flow))
+        return hfi_snap_bad(e, "its flow id is not a flow id");
     q += n;
     uint64_t v, size;
     if (!(q = get_leb(q, end, &v)) || !(q = get_leb(q, end, &size)))
@@ -251,6 +258,8 @@ static int open_envelope(hf_engine *e, const unsigned char *p, size_t len, envel
         return hfi_snap_bad(e, "it is truncated");
     const unsigned char *payload = q, *crcp = end - trailer;
     env->stored = (size_t)(crcp - payload);
+    if (env->stored > MAX_STORED)
+        return hfi_snap_bad(e, "its payload is larger than a snapshot can be");
 
     /* the checksum and the tag before anything is inflated or read */
     if ((uint32_t)crc32(0L, p, (uInt)(crcp - p)) != get_u32(crcp))
@@ -288,7 +297,10 @@ static int open_payload(hf_engine *e, envelope *env)
         } else if (inflateReset(&z->inf) != Z_OK) {
             return hfi_fail(e, HF_ERROR, "inflate failed");
         }
-        inflateSetDictionary(&z->inf, (const Bytef *)dictionary, sizeof dictionary - 1);
+        /* the first call makes the stream's window, and may run out of memory */
+        if (inflateSetDictionary(&z->inf, (const Bytef *)dictionary, sizeof dictionary - 1) !=
+            Z_OK)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
         z->inf.next_in = (Bytef *)(uintptr_t)payload;
         z->inf.avail_in = (uInt)env->stored;
         /* the buffer grows with what actually comes out, never to a size the bytes claim */
@@ -410,8 +422,10 @@ int hf_snapshot_inspect(hf_engine *e, const void *bytes, size_t len, const char 
         return rc;
     if ((rc = open_payload(e, &env)) != HF_OK)
         return rc;
-    if (hfi_jparse(&e->doc, e->snapbuf.p, e->snapbuf.len) != HF_OK ||
-        hfi_jtype(&e->doc, 0) != HFI_J_OBJECT)
+    rc = hfi_jparse(&e->doc, e->snapbuf.p, e->snapbuf.len);
+    if (rc == HF_ENOMEM)
+        return hfi_fail(e, rc, "out of memory");
+    if (rc != HF_OK || hfi_jtype(&e->doc, 0) != HFI_J_OBJECT)
         return hfi_snap_bad(e, "its state is not a JSON object");
     hfi_buf *b = &e->scratch;
     hfi_buf_reset(b);

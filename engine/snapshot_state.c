@@ -71,7 +71,9 @@ static bool render(hf_session *s, const hfi_flow *f, const hfi_step *st, bool ch
     return true;
 }
 
-/* The reference for a ui component, or -1. */
+#define UI_OOM (-2) /* ui_ref ran out of memory: the snapshot cannot be written as it must */
+
+/* The reference for a ui component, -1 if there is none, or UI_OOM. */
 static int64_t ui_ref(hf_session *s, const char *item, size_t n)
 {
     static const char text[] = "{\"type\":\"text\",", choices[] = "{\"type\":\"choices\",";
@@ -86,8 +88,11 @@ static int64_t ui_ref(hf_session *s, const char *item, size_t n)
         if (is_choices && !st->nchoices)
             continue;
         hfi_buf_reset(b);
-        if (render(s, f, st, is_choices, b) && !b->oom && b->len == n &&
-            memcmp(b->p, item, n) == 0)
+        if (!render(s, f, st, is_choices, b))
+            continue;
+        if (b->oom)
+            return UI_OOM;
+        if (b->len == n && memcmp(b->p, item, n) == 0)
             return (int64_t)i * 2 + is_choices;
     }
     return -1;
@@ -103,6 +108,10 @@ static void write_ui(hf_session *s, hfi_buf *b)
     for (const char *p = ui; p < end;) {
         const char *q = hfi_json_skip(p, end);
         int64_t ref = ui_ref(s, p, (size_t)(q - p));
+        if (ref == UI_OOM) {
+            b->oom = true;
+            return;
+        }
         if (p != ui)
             hfi_buf_addc(b, ',');
         if (ref >= 0)
@@ -290,6 +299,8 @@ static bool int_node(reader *r, int i, int64_t lo, int64_t hi, int64_t *out)
     return true;
 }
 
+static const char out_of_memory[] = "out of memory"; /* get_raw's failure that is not the data's */
+
 /* A member of type t, copied as its text (what the parser saw), or, when inner, an array's
  * items so copied and joined by commas. Absent: NULL and true. */
 static bool get_raw(reader *r, const char *key, int t, bool inner, char **out, size_t *len)
@@ -323,7 +334,7 @@ static bool get_raw(reader *r, const char *key, int t, bool inner, char **out, s
             return true;
     }
     if (!*out) {
-        r->err = "out of memory";
+        r->err = out_of_memory;
         return false;
     }
     if (len)
@@ -380,8 +391,10 @@ static int read_frames(reader *r, hf_session *s, const char *flow, int64_t versi
         int step = s->depth ? (ver >= 0 ? r->d->nodes[ver].next : -1) : first;
         int vis = step >= 0 ? r->d->nodes[step].next : -1;
         int64_t fversion = version, at;
-        const char *fid = s->depth ? hfi_jstr(r->d, id, NULL) : flow;
-        if (!fid || (s->depth && !int_node(r, ver, 1, INT64_MAX, &fversion)) ||
+        size_t fidlen = 0;
+        const char *fid = s->depth ? hfi_jstr(r->d, id, &fidlen) : flow;
+        if (!fid || (s->depth && (strlen(fid) != fidlen ||
+                                  !int_node(r, ver, 1, INT64_MAX, &fversion))) ||
             hfi_jtype(r->d, vis) != HFI_J_ARRAY || r->d->nodes[vis].next >= 0 ||
             !int_node(r, step, 0, UINT32_MAX, &at))
             return hfi_snap_bad(e, "a frame of its subflow stack is malformed");
@@ -408,9 +421,12 @@ static int read_frames(reader *r, hf_session *s, const char *flow, int64_t versi
             visits[idx] = (uint8_t)count;
         }
     }
-    for (uint32_t d = 0; d + 1 < s->depth; d++) /* every frame below the top waits in a call */
-        if (s->frames[d].flow->steps[s->frames[d].step].kind != HFI_CALL)
+    /* every frame below the top waits in a call, of the flow of the frame above it */
+    for (uint32_t d = 0; d + 1 < s->depth; d++) {
+        const hfi_step *st = &s->frames[d].flow->steps[s->frames[d].step];
+        if (st->kind != HFI_CALL || strcmp(st->subflow, s->frames[d + 1].flow->id) != 0)
             return hfi_snap_bad(e, "its subflow stack does not match its flows");
+    }
     return HF_OK;
 }
 
@@ -474,12 +490,14 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
         return rc;
 
     int64_t st, ex, re, aq, ns, t0, tl, ta, dl, tf;
+    /* times are up to the year 9999; a deadline, up to a timeout (as long, compile_step.c)
+     * after the last event */
     const int64_t tmax = 253402300799;
     if (!get_int(r, "st", 0, HF_STATUS_FAILED, &st) || !get_int(r, "ex", 0, HFI_EXP_RESULT, &ex) ||
         !get_int(r, "re", 0, 255, &re) || !get_int(r, "aq", 0, UINT32_MAX, &aq) ||
         !get_int(r, "ns", 0, UINT32_MAX, &ns) || !get_int(r, "t0", 0, tmax, &t0) ||
         !get_int(r, "tl", 0, tmax - t0, &tl) || !get_int(r, "ta", 0, tl, &ta) ||
-        !get_int(r, "dl", 0, tmax - t0 + 1, &dl) || !get_int(r, "tf", 0, tmax - t0 + 1, &tf)) {
+        !get_int(r, "dl", 0, tl + tmax + 1, &dl) || !get_int(r, "tf", 0, tmax - t0 + 1, &tf)) {
         hfi_seterrf(e, "not a valid snapshot: its \"%s\" is out of range", r->err);
         return HF_EINVAL;
     }
@@ -495,6 +513,10 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
     s->finished_at = tf ? t0 + tf - 1 : 0;
     if (!expect_fits(hfi_cur(s), s->status, s->expect))
         return hfi_snap_bad(e, "what it waits for does not match its step");
+    /* a deadline left by an earlier wait is harmless (the next wait sets its own), but at a
+     * wait without a timeout it would fire one */
+    if (s->expect == HFI_EXP_EVENT && s->deadline && !hfi_cur(s)->timeout)
+        return hfi_snap_bad(e, "it has a deadline at a wait without a timeout");
 
     int lc = get(r, "lc");
     if (lc >= 0) {
@@ -521,29 +543,33 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
         !get_raw(r, "ar", HFI_J_OBJECT, false, &s->args, NULL)) {
         hfi_strfree(e, path);
         hfi_strfree(e, flags);
+        if (r->err == out_of_memory)
+            return hfi_fail(e, HF_ENOMEM, out_of_memory);
         hfi_seterrf(e, "not a valid snapshot: its \"%s\" is malformed", r->err);
         return HF_EINVAL;
     }
     s->flags = flags;
-    if (po && (!path || !path_len)) {
+    /* an open entry gets the answer appended after its last member: it needs one */
+    int pa = get(r, "pa"), open = -1;
+    for (int c = po && pa >= 0 ? d->nodes[pa].child : -1; c >= 0; c = d->nodes[c].next)
+        open = c;
+    if (po && (open < 0 || d->nodes[open].count == 0)) {
         hfi_strfree(e, path);
-        return hfi_snap_bad(e, "it has an open path entry but no path");
+        return hfi_snap_bad(e, "its open path entry is missing or empty");
     }
-    if (path) { /* kept with its exact size, as run.c keeps it */
-        s->path = hfi_alloc(e, path_len + 1);
-        if (s->path)
-            memcpy(s->path, path, path_len + 1);
-        hfi_strfree(e, path);
+    if (path_len) { /* kept as run.c keeps it: exactly path_len + 1 bytes, none when empty */
+        if (po) { /* the last entry is still open: its closing brace comes off */
+            path_len--;
+            s->path_open = true;
+        }
+        s->path = hfi_strndup(e, path, path_len);
         if (!s->path) {
+            hfi_strfree(e, path);
             return hfi_fail(e, HF_ENOMEM, "out of memory");
         }
         s->path_len = path_len;
-        if (po) { /* the last entry is still open: its closing brace comes off */
-            s->path_len--;
-            s->path[s->path_len] = '\0';
-            s->path_open = true;
-        }
     }
+    hfi_strfree(e, path);
     if ((s->status == HF_STATUS_ESCALATED) != (s->escalation != NULL) ||
         (s->status == HF_STATUS_ACTION) != (s->args != NULL)) {
         return hfi_snap_bad(e, "its escalation or pending action does not match its status");

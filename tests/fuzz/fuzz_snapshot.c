@@ -4,12 +4,15 @@
  * or as the JSON payload of an envelope with a correct CRC (stored, or as the raw deflate
  * stream of one), so that the fuzzer reaches the state reader behind the checksum. A state
  * that restores must go on: it snapshots again, restores to the same output, and takes a few
- * events without harm.
+ * events without harm, every output and reply on the way JSON (a state that the reader takes
+ * and the interpreter then writes broken JSON from, an open path entry with no member, say,
+ * shows here).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <zlib.h>
 
 #include "helpflow.h"
@@ -58,10 +61,21 @@ static size_t wrap(unsigned char *out, const unsigned char *payload, size_t n, s
     return k;
 }
 
+static void must_be_json(const char *text)
+{
+    cJSON *j = cJSON_Parse(text);
+    if (!j) {
+        fprintf(stderr, "not JSON: %s\n", text);
+        abort();
+    }
+    cJSON_Delete(j);
+}
+
 static const char *const events[] = {
     "{\"type\":\"choose\",\"option\":\"unfreeze\"}", "{\"type\":\"input\",\"value\":\"12.50\"}",
     "{\"type\":\"result\",\"action\":\"a1\",\"ok\":true,\"data\":{}}",
-    "{\"type\":\"intent\",\"name\":\"back\"}", "{\"type\":\"tick\",\"at\":99999999}"};
+    "{\"type\":\"intent\",\"name\":\"back\"}", "{\"type\":\"intent\",\"name\":\"human\"}",
+    "{\"type\":\"tick\",\"at\":99999999}"};
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -105,11 +119,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (hf_session_restore(&r, engine, copy, alen) != HF_OK ||
             strcmp(hf_session_output(r, NULL), hf_session_output(s, NULL)) != 0)
             abort();
+        must_be_json(hf_session_output(r, NULL));
         for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
             const char *reply = NULL;
             hf_session_send(r, events[i], strlen(events[i]), &reply, NULL);
             if (!reply)
                 abort();
+            must_be_json(reply);
         }
         hf_session_free(r);
         free(copy);
