@@ -96,6 +96,9 @@ int hf_engine_new(hf_engine **out, const hf_engine_options *opts)
         TAKE(trace_ud);
 #undef TAKE
     }
+    /* the counters these bound are 8 bits; a call depth past these is no flow's */
+    if (o.max_retries > 100 || o.max_visits > 250 || o.max_call_depth > 200)
+        return HF_EINVAL;
     hf_engine *e = o.alloc ? o.alloc(o.alloc_ud, NULL, 0, sizeof *e) : malloc(sizeof *e);
     if (!e)
         return HF_ENOMEM;
@@ -240,6 +243,19 @@ hfi_flow *hfi_engine_find(hf_engine *e, const char *id)
     return NULL;
 }
 
+static bool in_buf(const hfi_buf *b, const char *p)
+{
+    return b->p && p >= b->p && p < b->p + b->cap;
+}
+
+bool hfi_owned(const hf_engine *e, const void *ptr)
+{
+    const char *p = ptr;
+    return p && (in_buf(&e->err, p) || in_buf(&e->scratch, p) || in_buf(&e->ui, p) ||
+                 in_buf(&e->out, p) || in_buf(&e->tmp, p) || in_buf(&e->ev, p) ||
+                 in_buf(&e->snapbuf, p) || in_buf(&e->doc.strings, p));
+}
+
 hfi_flow *hfi_engine_find_version(hf_engine *e, const char *id, int64_t version)
 {
     if (version == 0)
@@ -341,6 +357,14 @@ int hf_engine_load_string(hf_engine *e, const char *source, size_t len, const ch
         return HF_EMISUSE;
     if (!source)
         return hfi_fail(e, HF_EINVAL, "no source given");
+    if (hfi_owned(e, source)) { /* read from a copy: see hfi_owned */
+        char *copy = hfi_strndup(e, source, len);
+        if (!copy)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        int rc = hf_engine_load_string(e, copy, len, name, flow_id);
+        hfi_free(e, copy, len + 1);
+        return rc;
+    }
     hfi_flow *f;
     int rc = hfi_engine_load(e, source, len, name, &f);
     if (rc == HF_OK && flow_id)

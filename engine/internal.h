@@ -313,6 +313,11 @@ void hfi_seterrf(hf_engine *e, const char *fmt, ...)
 int hfi_fail(hf_engine *e, int code, const char *msg);
 hfi_flow *hfi_engine_find(hf_engine *e, const char *id); /* newest version */
 hfi_flow *hfi_engine_find_version(hf_engine *e, const char *id, int64_t version); /* 0: newest */
+/* Whether p points into one of the engine's own buffers: text the engine returned (an error
+ * message, a reply with an error, inspect's JSON, a decision, a flow list) that the call it
+ * is passed to may overwrite or move while reading it. The public functions taking text read
+ * such input from a copy. */
+bool hfi_owned(const hf_engine *e, const void *p);
 void hfi_flow_free(hf_engine *e, hfi_flow *f);
 /* Loading flows in steps, for bundles (bundle.c), which stage several flows and keep them only
  * if all load. hfi_engine_load: hf_engine_load_string() giving the flow itself.

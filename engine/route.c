@@ -928,6 +928,16 @@ int hf_route(hf_engine *e, const char *escalation_json, size_t elen, const char 
                         "hf_engine_load_routing first");
     if (!escalation_json || !live_json)
         return hfi_fail(e, HF_EINVAL, "no escalation or live state given");
+    if (hfi_owned(e, escalation_json) || hfi_owned(e, live_json)) { /* see hfi_owned */
+        char *copy = hfi_alloc(e, elen + llen + 1);
+        if (!copy)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        memcpy(copy, escalation_json, elen);
+        memcpy(copy + elen, live_json, llen);
+        int rc = hf_route(e, copy, elen, copy + elen, llen, decision_json, len);
+        hfi_free(e, copy, elen + llen + 1);
+        return rc;
+    }
     rctx c = {.e = e, .r = r};
     alt alts_small[32];
     int cands_small[32];

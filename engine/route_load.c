@@ -523,6 +523,14 @@ int hf_engine_load_routing(hf_engine *e, const char *source, size_t len, const c
         return HF_EMISUSE;
     if (!source)
         return hfi_fail(e, HF_EINVAL, "no routing source given");
+    if (hfi_owned(e, source)) { /* read from a copy: see hfi_owned */
+        char *copy = hfi_strndup(e, source, len);
+        if (!copy)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        int rc = hf_engine_load_routing(e, copy, len, name);
+        hfi_free(e, copy, len + 1);
+        return rc;
+    }
     hfi_cc c = {.e = e, .L = e->L, .src = source, .len = len, .name = name ? name : "routing",
                 .raw_where = true};
     if (len >= 4 && memcmp(source, LUA_SIGNATURE, 4) == 0) {

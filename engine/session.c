@@ -165,6 +165,14 @@ int hf_session_start(hf_session **out, hf_engine *e, const char *flow_id,
         hfi_seterrf(e, "no flow '%.200s' is loaded", flow_id);
         return HF_ENOTFOUND;
     }
+    if (context_json && hfi_owned(e, context_json)) { /* read from a copy: see hfi_owned */
+        char *copy = hfi_strndup(e, context_json, len);
+        if (!copy)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        int rc = hfi_session_start(out, e, f, copy, len);
+        hfi_free(e, copy, len + 1);
+        return rc;
+    }
     return hfi_session_start(out, e, f, context_json, len);
 }
 
@@ -790,6 +798,14 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
         return HF_EMISUSE;
     hf_engine *e = s->e;
     rejection r = {0};
+    if (event_json && hfi_owned(e, event_json)) { /* read from a copy: see hfi_owned */
+        char *copy = hfi_strndup(e, event_json, len);
+        if (!copy)
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        int rc = hf_session_send(s, copy, len, reply, reply_len);
+        hfi_free(e, copy, len + 1);
+        return rc;
+    }
     if (!event_json) {
         reject(&r, HF_EINVAL, "bad_json", "no event given");
         return rejected(s, &r, reply, reply_len);

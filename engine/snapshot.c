@@ -364,13 +364,6 @@ static int restore(hf_session **out, hf_engine *e, const envelope *env)
     return HF_OK;
 }
 
-/* Bytes the engine itself returned (the last snapshot) are in the buffer the payload is
- * inflated into: such bytes are read from a copy. */
-static bool aliases(hf_engine *e, const void *bytes)
-{
-    const char *p = bytes;
-    return e->snapbuf.p && p >= e->snapbuf.p && p < e->snapbuf.p + e->snapbuf.cap;
-}
 
 int hf_session_restore(hf_session **out, hf_engine *e, const void *bytes, size_t len)
 {
@@ -379,7 +372,7 @@ int hf_session_restore(hf_session **out, hf_engine *e, const void *bytes, size_t
     if (!out || !e || !bytes)
         return e ? hfi_fail(e, HF_EMISUSE, "hf_session_restore needs out, engine and bytes")
                  : HF_EMISUSE;
-    if (aliases(e, bytes)) {
+    if (hfi_owned(e, bytes)) { /* read from a copy: see hfi_owned */
         void *copy = hfi_alloc(e, len);
         if (!copy)
             return hfi_fail(e, HF_ENOMEM, "out of memory");
@@ -407,7 +400,7 @@ int hf_snapshot_inspect(hf_engine *e, const void *bytes, size_t len, const char 
     if (!e || !bytes || !json)
         return e ? hfi_fail(e, HF_EMISUSE, "hf_snapshot_inspect needs engine, bytes and json")
                  : HF_EMISUSE;
-    if (aliases(e, bytes)) {
+    if (hfi_owned(e, bytes)) { /* read from a copy: see hfi_owned */
         void *copy = hfi_alloc(e, len);
         if (!copy)
             return hfi_fail(e, HF_ENOMEM, "out of memory");

@@ -501,6 +501,10 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
         hfi_seterrf(e, "not a valid snapshot: its \"%s\" is out of range", r->err);
         return HF_EINVAL;
     }
+    /* invalid inputs in a row: at most the policy's, and one more in the session it ended */
+    const hfi_flow *tf_ = hfi_top(s)->flow;
+    if (re > (tf_->has_max_retries ? tf_->max_retries : e->opt.max_retries) + 1)
+        return hfi_snap_bad(e, "it counts more invalid inputs than its flow's policy allows");
     s->status = (uint8_t)st;
     s->expect = (uint8_t)ex;
     s->retries = (uint8_t)re;

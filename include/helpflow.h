@@ -104,9 +104,10 @@ typedef void (*hf_trace_fn)(void *ud, const char *flow, int64_t version, const c
 typedef struct hf_engine_options {
     uint32_t version;           /* HF_ENGINE_OPTIONS_VERSION */
     uint32_t max_retries;       /* invalid inputs in a row an ask tolerates; the next escalates
-                                 * with input_failed. Default 2. A flow's policy may override. */
+                                 * with input_failed. Default 2, at most 100. A flow's policy
+                                 * may override. */
     uint32_t max_visits;        /* times a step may be entered; one more escalates with loop.
-                                 * Default 3. A flow's policy may override. */
+                                 * Default 3, at most 250. A flow's policy may override. */
     uint32_t repeat_failures;   /* unresolved prior outcomes of the same flow that send the
                                  * customer straight to a human (repeat_contact). Default 2. */
     int64_t repeat_within;      /* ... counted within this many seconds of the start. 86400. */
@@ -116,7 +117,7 @@ typedef struct hf_engine_options {
     size_t memory_limit;        /* bytes the engine's Lua state may hold. 32 MiB. */
     size_t max_string;          /* longest string flow code may build. 1 MiB. */
     size_t max_event;           /* longest event or context JSON accepted. 64 KiB. */
-    uint32_t max_call_depth;    /* nested subflow calls. Default 8. */
+    uint32_t max_call_depth;    /* nested subflow calls. Default 8, at most 200. */
     hf_alloc_fn alloc;          /* NULL: the C library's realloc/free */
     void *alloc_ud;             /* passed to alloc */
     /* NULL, or HF_SNAPSHOT_KEYBYTES bytes (copied): snapshots carry an authentication tag
@@ -143,7 +144,8 @@ HF_API int hf_engine_options_init(hf_engine_options *opts, uint32_t version);
 
 /*
  * Creates an engine. opts may be NULL for the defaults. On success *out owns the engine until
- * hf_engine_free(). Fails with HF_EMISUSE on an unknown options version, HF_ENOMEM.
+ * hf_engine_free(). Fails with HF_EMISUSE on an unknown options version, HF_EINVAL on an option
+ * past its limit, HF_ENOMEM.
  */
 HF_API int hf_engine_new(hf_engine **out, const hf_engine_options *opts);
 

@@ -159,6 +159,20 @@ static void engine_new_rejects_bad_options_version(void **state)
     assert_int_equal(hf_engine_new(&e, &o), HF_EMISUSE);
     assert_null(e);
     assert_int_equal(hf_engine_new(NULL, NULL), HF_EMISUSE);
+    /* limits past what the engine's counters hold */
+    static const struct { uint32_t retries, visits, depth; int rc; } limits[] = {
+        {100, 250, 200, HF_OK}, {101, 0, 0, HF_EINVAL}, {0, 251, 0, HF_EINVAL},
+        {0, 0, 201, HF_EINVAL}, {UINT32_MAX, 0, 0, HF_EINVAL}};
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        hf_engine_options lo = HF_ENGINE_OPTIONS_INIT;
+        lo.max_retries = limits[i].retries;
+        lo.max_visits = limits[i].visits;
+        lo.max_call_depth = limits[i].depth;
+        e = NULL;
+        assert_int_equal(hf_engine_new(&e, &lo), limits[i].rc);
+        assert_true((e != NULL) == (limits[i].rc == HF_OK));
+        hf_engine_free(e);
+    }
 }
 
 static void null_handles_are_misuse_and_frees_are_null_safe(void **state)

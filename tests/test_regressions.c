@@ -326,6 +326,53 @@ static void a_tick_past_a_timeout_and_the_idle_time_abandons(void **state)
     hf_engine_free(e);
 }
 
+/* Text the engine returned, passed straight back: an event cut from inspect's JSON (in the
+ * engine's scratch buffer, which checking the event rewrites), a context that is an error
+ * message, a flow source that is the flow list. Each is read from a copy (ASan found the
+ * first reading freed memory). */
+static const char *PIN =
+    "return flow 'pin' { start = 'ask', steps = {\n"
+    "  ask = ask { text = 'Amount?', input = 'money', save = 'amount', go = 'done' },\n"
+    "  done = resolved { text = 'ok' } } }\n";
+
+static void text_the_engine_returned_can_be_passed_back(void **state)
+{
+    (void)state;
+    hf_engine_options o = HF_ENGINE_OPTIONS_INIT;
+    o.event_log = 1;
+    hf_engine *e = NULL;
+    assert_int_equal(hf_engine_new(&e, &o), HF_OK);
+    t_load(e, PIN);
+    hf_session *s = t_start(e, "pin", "{\"at\":1}");
+    cJSON_Delete(t_send(s, "{\"type\":\"input\",\"value\":\"x\"}")); /* invalid: re-asks */
+    const unsigned char *b;
+    size_t n;
+    assert_int_equal(hf_session_snapshot(s, &b, &n), HF_OK);
+    hf_session *r = NULL;
+    assert_int_equal(hf_session_restore(&r, e, b, n), HF_OK);
+    assert_int_equal(hf_session_snapshot(s, &b, &n), HF_OK);
+    const char *json;
+    assert_int_equal(hf_snapshot_inspect(e, b, n, &json, NULL), HF_OK);
+    const char *ev = strstr(json, "\"lg\":[");
+    assert_non_null(ev);
+    ev += 6; /* the logged event, in inspect's JSON: {"type":"input","value":"x"} */
+    size_t evlen = (size_t)(strchr(ev, '}') - ev) + 1;
+    const char *reply;
+    assert_int_equal(hf_session_send(r, ev, evlen, &reply, NULL), HF_OK);
+    assert_non_null(strstr(reply, "\"error\""));
+    /* the error message as a context, the flow list as a source */
+    hf_session *x = NULL;
+    assert_int_equal(hf_session_start(&x, e, "pin", "{", 1), HF_EINVAL);
+    const char *msg = hf_engine_errmsg(e);
+    assert_int_equal(hf_session_start(&x, e, "pin", msg, strlen(msg)), HF_EINVAL);
+    const char *list;
+    assert_int_equal(hf_engine_flows(e, &list, NULL), HF_OK);
+    assert_int_equal(hf_engine_load_string(e, list, strlen(list), "list", NULL), HF_ESYNTAX);
+    hf_session_free(r);
+    hf_session_free(s);
+    hf_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +389,7 @@ int main(void)
         cmocka_unit_test(rule_functions_read_raw_escalations_like_the_reader),
         cmocka_unit_test(explain_figures_round_as_printf_does),
         cmocka_unit_test(a_tick_past_a_timeout_and_the_idle_time_abandons),
+        cmocka_unit_test(text_the_engine_returned_can_be_passed_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
