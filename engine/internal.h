@@ -462,6 +462,7 @@ struct hf_session {
     char *outcome;
     /* the event log, with the engine's event_log option (replay.c) */
     char *log_ctx;       /* the start context as given, canonical */
+    int64_t log_version; /* the flow version the log starts on (a migration moves the session) */
     char *log;           /* accepted events, canonical, comma separated */
     size_t log_len, log_cap;
 };
@@ -530,6 +531,8 @@ const char *hfi_output_ui(const hf_session *s, size_t *len);
 /* session.c: a new, empty session linked into the engine (free with hf_session_free), and
  * starting one on a given flow version */
 hf_session *hfi_session_new(hf_engine *e);
+/* Appends one entry (JSON text) to the session's event log. */
+int hfi_log_append(hf_session *s, const char *json, size_t n);
 /* The id the engine gives a session whose start context names none: a hash of the flow
  * version, the flow's start context and the start time ("s_" and 24 hex digits). */
 #define HFI_DERIVED_ID 27

@@ -30,7 +30,7 @@ int hf_session_events(hf_session *s, const char **json, size_t *len)
     hfi_buf_addl(b, "{\"flow\":");
     hfi_buf_add_idz(b, f->id);
     hfi_buf_addl(b, ",\"version\":");
-    hfi_buf_add_i64(b, f->version);
+    hfi_buf_add_i64(b, s->log_version); /* where it starts; migrations are entries */
     hfi_buf_addl(b, ",\"context\":");
     hfi_buf_adds(b, s->log_ctx);
     hfi_buf_addl(b, ",\"events\":[");
@@ -43,6 +43,19 @@ int hf_session_events(hf_session *s, const char **json, size_t *len)
     if (len)
         *len = b->len;
     return HF_OK;
+}
+
+/* The version a log entry {"type":"migrate","version":N} moves to, or 0 for an event. */
+static int64_t migration(hf_engine *e, const char *text, size_t n)
+{
+    static const char type[] = "{\"type\":\"migrate\",\"version\":";
+    if (n < sizeof type || memcmp(text, type, sizeof type - 1) != 0)
+        return 0; /* entries are canonical: this is how the engine writes one */
+    if (hfi_jparse(&e->doc, text, n) != HF_OK)
+        return 0;
+    int v = hfi_jget(&e->doc, 0, "version");
+    double d = hfi_jtype(&e->doc, v) == HFI_J_NUMBER ? e->doc.nodes[v].num : 0;
+    return d >= 1 && d <= 9007199254740991.0 && d == (double)(int64_t)d ? (int64_t)d : -1;
 }
 
 /* Appends an output to the replay's list. */
@@ -102,7 +115,14 @@ static int replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t v
         add_output(&list, s, true);
     }
     for (k = 0; rc == HF_OK && k < n; k++) {
-        rc = hf_session_send(s, events_json + at[2 * k], at[2 * k + 1], NULL, NULL);
+        int64_t to = migration(e, events_json + at[2 * k], at[2 * k + 1]);
+        if (to > 0) { /* an entry hf_session_migrate left: the host migrated here */
+            rc = hf_session_migrate(s, to);
+            if (rc != HF_OK && rc != HF_ENOMEM)
+                rc = HF_EREJECTED; /* the message says why; the index is added below */
+        } else {
+            rc = hf_session_send(s, events_json + at[2 * k], at[2 * k + 1], NULL, NULL);
+        }
         if (rc != HF_ENOMEM && e->alloc_failures != failures)
             rc = hfi_fail(e, HF_ENOMEM, "out of memory");
         if (rc == HF_EREJECTED || rc == HF_EINVAL || rc == HF_EFINISHED) {
@@ -254,6 +274,18 @@ int hf_session_migrate(hf_session *s, int64_t version)
         if (j != HFI_NONE)
             visits[j] = fr->visits[i];
     }
+    /* with a log, the migration is an entry of it: hf_replay applies it where it happened */
+    size_t log_at = s->log_len;
+    if (s->log_ctx) {
+        char entry[64];
+        int m = snprintf(entry, sizeof entry, "{\"type\":\"migrate\",\"version\":%lld}",
+                         (long long)to->version);
+        if (hfi_log_append(s, entry, (size_t)m) != HF_OK) {
+            hfi_buf_free(&ctx);
+            hfi_free(e, visits, to->nsteps);
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        }
+    }
     /* the session moves; if its output cannot follow, it moves back */
     char *old_ctx = s->ctx;
     size_t old_len = s->ctx_len;
@@ -286,6 +318,10 @@ int hf_session_migrate(hf_session *s, int64_t version)
         fr->flow = from;
         fr->step = old_step;
         s->deadline = old_deadline;
+        if (s->log) {
+            s->log_len = log_at;
+            s->log[log_at] = '\0';
+        }
         hfi_free(e, visits, to->nsteps);
         return hfi_fail(e, HF_ENOMEM, "out of memory");
     }

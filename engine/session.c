@@ -218,6 +218,7 @@ int hfi_session_start(hf_session **out, hf_engine *e, hfi_flow *f, const char *c
         if (!hfi_jwrite(&e->doc, j, &e->tmp, NULL) ||
             !(s->log_ctx = hfi_buf_dup(&e->tmp, NULL)))
             return start_fail(e, s, HF_ENOMEM, "out of memory");
+        s->log_version = f->version;
     }
     s->frames = hfi_alloc(e, sizeof *s->frames);
     s->capframes = s->frames ? 1 : 0;
@@ -747,11 +748,15 @@ static int log_event(hf_session *s)
 {
     hf_engine *e = s->e;
     hfi_buf_reset(&e->tmp);
-    if (s->log_len)
-        hfi_buf_addc(&e->tmp, ',');
     if (!hfi_jwrite(&e->doc, 0, &e->tmp, NULL))
         return HF_ENOMEM;
-    size_t need = s->log_len + e->tmp.len + 1;
+    return hfi_log_append(s, e->tmp.p, e->tmp.len);
+}
+
+int hfi_log_append(hf_session *s, const char *json, size_t n)
+{
+    hf_engine *e = s->e;
+    size_t need = s->log_len + 1 + n + 1;
     if (need > s->log_cap) {
         size_t cap = s->log_cap ? s->log_cap : 64;
         while (cap < need)
@@ -762,8 +767,10 @@ static int log_event(hf_session *s)
         s->log = p;
         s->log_cap = cap;
     }
-    memcpy(s->log + s->log_len, e->tmp.p, e->tmp.len);
-    s->log_len += e->tmp.len;
+    if (s->log_len)
+        s->log[s->log_len++] = ',';
+    memcpy(s->log + s->log_len, json, n);
+    s->log_len += n;
     s->log[s->log_len] = '\0';
     return HF_OK;
 }

@@ -8,7 +8,8 @@
  * ("t0" the start, the others as differences), locale "lc", path "pa" (and "po" when its last
  * entry is still open), flags "fl", back history "hi", escalation reason "rs", escalation
  * "es", pending action args "ar", the output's ui "ui", context "cx", start context "c0"
- * (absent when it equals "cx"), and the event log "lx" and "lg", after the session id
+ * (absent when it equals "cx"), and the event log "lx" and "lg" (and "lv", the version it
+ * starts on, when the session has migrated since), after the session id
  * "id". Members that are zero or empty are left out.
  *
  * What is already JSON on the session is copied in as it is, and copied out as the reader saw
@@ -218,6 +219,8 @@ void hfi_state_write(hf_session *s, hfi_buf *b)
         hfi_buf_adds(b, s->start_ctx);
     }
     if (s->log_ctx) {
+        if (s->log_version != s->frames[0].flow->version) /* it migrated since it started */
+            add_int(b, "lv", s->log_version);
         add_key(b, "lx");
         hfi_buf_adds(b, s->log_ctx);
         add_key(b, "lg");
@@ -234,7 +237,7 @@ void hfi_state_write(hf_session *s, hfi_buf *b)
 /* The payload's members, all of two characters. */
 static const char names[][3] = {"id", "fr", "st", "ex", "re", "aq", "ns", "t0", "tl",
                                 "ta", "dl", "tf", "lc", "pa", "po", "fl", "hi", "rs",
-                                "es", "ar", "os", "ui", "cx", "c0", "lx", "lg"};
+                                "es", "ar", "os", "ui", "cx", "c0", "lx", "lg", "lv"};
 #define NNAMES (sizeof names / sizeof names[0])
 
 typedef struct reader {
@@ -617,9 +620,13 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
         !items_all(r, "lg", HFI_J_OBJECT)) {
         return hfi_snap_bad(e, "its event log is malformed");
     }
+    int64_t lv;
+    if (!get_int(r, "lv", 0, INT64_MAX, &lv) || (lv && lx < 0))
+        return hfi_snap_bad(e, "its event log's first version is malformed");
     if (lx >= 0 && e->opt.event_log) { /* kept only where logs are kept */
         char *log = NULL;
         size_t log_len = 0;
+        s->log_version = lv ? lv : s->frames[0].flow->version;
         if (!get_raw(r, "lx", HFI_J_OBJECT, false, &s->log_ctx, NULL) ||
             !get_raw(r, "lg", HFI_J_ARRAY, true, &log, &log_len)) {
             return hfi_fail(e, HF_ENOMEM, "out of memory");

@@ -344,9 +344,11 @@ HF_API int hf_session_migrate(hf_session *s, int64_t version);
 
 /*
  * The session's event log, with the engine's event_log option:
- * {"flow", "version", "context": {...the start context...}, "events": [...]} where events
- * are every event the session accepted, in order (rejected ones changed nothing and are not
- * kept). *json stays valid until the next call on the session or its engine.
+ * {"flow", "version", "context": {...the start context...}, "events": [...]} where version is
+ * the one the session started on and events are every event the session accepted, in order
+ * (rejected ones changed nothing and are not kept), with an entry
+ * {"type":"migrate","version":N} where hf_session_migrate() moved it (a host can never send
+ * that type). *json stays valid until the next call on the session or its engine.
  * HF_EMISUSE when the engine keeps no logs.
  */
 HF_API int hf_session_events(hf_session *s, const char **json, size_t *len);
@@ -356,9 +358,12 @@ HF_API int hf_session_events(hf_session *s, const char **json, size_t *len);
  * array, as hf_session_events() gives them) and returns it in *out: a session is a pure
  * function of these, so the result matches the original byte for byte. *outputs, when not
  * NULL, receives a JSON array of every output on the way (the start's, then one per event);
- * valid until the next call on the engine. An event the rebuilt session rejects fails the
- * replay with HF_EREJECTED (the message gives its index): the log does not belong to that
- * flow version. Errors also: HF_ENOTFOUND, HF_EINVAL, HF_ENOMEM. On error *out is NULL.
+ * valid until the next call on the engine. A migrate entry is applied with
+ * hf_session_migrate(), so the engine needs every version the log passes through. An event
+ * the rebuilt session rejects, or a migration it cannot make, fails the replay with
+ * HF_EREJECTED (the message gives its index): the log does not belong to those flow versions.
+ * Errors also: HF_ENOTFOUND, HF_EINVAL, HF_ENOMEM (also when memory ran out on the way, which
+ * the original may not have). On error *out is NULL.
  */
 HF_API int hf_replay(hf_session **out, hf_engine *e, const char *flow_id, int64_t version,
                      const char *context_json, size_t clen, const char *events_json,

@@ -688,6 +688,62 @@ static void test_migration(void **state)
     hf_engine_free(e);
 }
 
+/* A migrated session's log replays: the migration is an entry of the log (found by the CLI's
+ * author: the log used to name the new version and replay everything on it). */
+static void test_migrated_log_replays(void **state)
+{
+    (void)state;
+    hf_engine *e = engine_with(NULL, 1);
+    t_load(e, v1);
+    hf_session *s = t_start(e, "pin", "{\"tier\":\"gold\"}");
+    t_load(e, v2);
+    assert_int_equal(hf_session_migrate(s, 2), HF_OK);
+    /* the log travels in a snapshot, to another engine with both versions */
+    size_t len;
+    unsigned char *b = snap(s, &len);
+    hf_engine *other = engine_with(NULL, 1);
+    t_load(other, v1);
+    t_load(other, v2);
+    hf_session *r = restore_ok(other, b, len);
+    cJSON_Delete(t_send(r, "{\"type\":\"choose\",\"option\":\"yes\"}"));
+    assert_non_null(strstr(hf_session_output(r, NULL), "v2: sent, from 1"));
+    const char *log;
+    assert_int_equal(hf_session_events(r, &log, NULL), HF_OK);
+    cJSON *j = cJSON_Parse(log);
+    assert_int_equal((int)t_num(j, "version"), 1); /* where it started */
+    assert_string_equal(t_str(j, "events.0.type"), "migrate");
+    assert_int_equal((int)t_num(j, "events.0.version"), 2);
+    char *ctx = cJSON_PrintUnformatted(t_get(j, "context"));
+    char *events = cJSON_PrintUnformatted(t_get(j, "events"));
+    hf_session *re = NULL;
+    const char *outputs;
+    assert_int_equal(hf_replay(&re, other, "pin", 1, ctx, strlen(ctx), events, strlen(events),
+                               &outputs, NULL), HF_OK);
+    assert_string_equal(hf_session_output(re, NULL), hf_session_output(r, NULL));
+    hf_session_free(re);
+    /* without version 2, the migration cannot be replayed: said, not guessed */
+    hf_engine *only1 = engine_with(NULL, 0);
+    t_load(only1, v1);
+    assert_int_equal(hf_replay(&re, only1, "pin", 1, ctx, strlen(ctx), events, strlen(events),
+                               NULL, NULL), HF_EREJECTED);
+    assert_non_null(strstr(hf_engine_errmsg(only1), "event 0"));
+    /* a migration that fails leaves no entry behind */
+    hf_session *t = t_start(e, "pin", "{\"tier\":\"gold\"}"); /* on version 2 */
+    assert_int_equal(hf_session_migrate(t, 1), HF_ECHECK);     /* v1 has no migrate */
+    assert_int_equal(hf_session_events(t, &log, NULL), HF_OK);
+    assert_non_null(strstr(log, "\"events\":[]"));
+    hf_session_free(t);
+    cJSON_Delete(j);
+    free(ctx);
+    free(events);
+    free(b);
+    hf_session_free(r);
+    hf_session_free(s);
+    hf_engine_free(only1);
+    hf_engine_free(other);
+    hf_engine_free(e);
+}
+
 /* ---- event logs and replay ---------------------------------------------------------------- */
 
 static void test_replay(void **state)
@@ -808,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_version_pinning),
         cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_migrated_log_replays),
         cmocka_unit_test(test_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
