@@ -306,7 +306,8 @@ HF_API int hf_route(hf_engine *e, const char *escalation_json, size_t elen,
  * to go on: the current output, a pending action (same id and args), a running wait's absolute
  * deadline, the subflow stack, the policy counters and, with the event_log option, the event
  * log. Works in every status, final ones included. *bytes stays valid until the next call on
- * the session or its engine. Errors: HF_ENOMEM, HF_EMISUSE.
+ * the session or its engine. Errors: HF_ENOMEM, HF_EMISUSE, HF_EINVAL (a state over 64 MiB,
+ * or a flow id longer than the envelope's 255 bytes).
  */
 HF_API int hf_session_snapshot(hf_session *s, const unsigned char **bytes, size_t *len);
 
