@@ -460,12 +460,16 @@ struct hf_session {
     char *out;           /* current output */
     size_t out_len;
     char *outcome;
-    /* the event log, with the engine's event_log option (replay.c) */
-    char *log_ctx;       /* the start context as given, canonical */
-    int64_t log_version; /* the flow version the log starts on (a migration moves the session) */
-    char *log;           /* accepted events, canonical, comma separated */
-    size_t log_len, log_cap;
+    struct hfi_log *log; /* the event log, with the engine's event_log option; else NULL */
 };
+
+/* A session's event log (replay.c): apart, so that sessions without one pay a pointer. */
+typedef struct hfi_log {
+    char *ctx;           /* the start context as given, canonical */
+    int64_t version;     /* the flow version the log starts on (a migration moves the session) */
+    char *text;          /* accepted events, canonical, comma separated */
+    size_t len, cap;
+} hfi_log;
 
 enum { HFI_EXP_NONE, HFI_EXP_CHOICE, HFI_EXP_INPUT, HFI_EXP_EVENT, HFI_EXP_RESULT };
 
@@ -531,8 +535,9 @@ const char *hfi_output_ui(const hf_session *s, size_t *len);
 /* session.c: a new, empty session linked into the engine (free with hf_session_free), and
  * starting one on a given flow version */
 hf_session *hfi_session_new(hf_engine *e);
-/* Appends one entry (JSON text) to the session's event log. */
+/* Appends one entry (JSON text) to the session's event log; frees a log. */
 int hfi_log_append(hf_session *s, const char *json, size_t n);
+void hfi_log_free(hf_engine *e, hfi_log *log);
 /* The id the engine gives a session whose start context names none: a hash of the flow
  * version, the flow's start context and the start time ("s_" and 24 hex digits). */
 #define HFI_DERIVED_ID 27

@@ -21,7 +21,7 @@ int hf_session_events(hf_session *s, const char **json, size_t *len)
     if (!s || !json)
         return HF_EMISUSE;
     hf_engine *e = s->e;
-    if (!s->log_ctx)
+    if (!s->log)
         return hfi_fail(e, HF_EMISUSE, "the session keeps no event log (the engine's event_log "
                                        "option is off, or it was restored without one)");
     const hfi_flow *f = s->frames[0].flow;
@@ -30,12 +30,12 @@ int hf_session_events(hf_session *s, const char **json, size_t *len)
     hfi_buf_addl(b, "{\"flow\":");
     hfi_buf_add_idz(b, f->id);
     hfi_buf_addl(b, ",\"version\":");
-    hfi_buf_add_i64(b, s->log_version); /* where it starts; migrations are entries */
+    hfi_buf_add_i64(b, s->log->version); /* where it starts; migrations are entries */
     hfi_buf_addl(b, ",\"context\":");
-    hfi_buf_adds(b, s->log_ctx);
+    hfi_buf_adds(b, s->log->ctx);
     hfi_buf_addl(b, ",\"events\":[");
-    if (s->log)
-        hfi_buf_add(b, s->log, s->log_len);
+    if (s->log->text)
+        hfi_buf_add(b, s->log->text, s->log->len);
     hfi_buf_addl(b, "]}");
     if (b->oom)
         return hfi_fail(e, HF_ENOMEM, "out of memory");
@@ -275,8 +275,8 @@ int hf_session_migrate(hf_session *s, int64_t version)
             visits[j] = fr->visits[i];
     }
     /* with a log, the migration is an entry of it: hf_replay applies it where it happened */
-    size_t log_at = s->log_len;
-    if (s->log_ctx) {
+    size_t log_at = s->log ? s->log->len : 0;
+    if (s->log) {
         char entry[64];
         int m = snprintf(entry, sizeof entry, "{\"type\":\"migrate\",\"version\":%lld}",
                          (long long)to->version);
@@ -318,9 +318,9 @@ int hf_session_migrate(hf_session *s, int64_t version)
         fr->flow = from;
         fr->step = old_step;
         s->deadline = old_deadline;
-        if (s->log) {
-            s->log_len = log_at;
-            s->log[log_at] = '\0';
+        if (s->log && s->log->text) {
+            s->log->len = log_at;
+            s->log->text[log_at] = '\0';
         }
         hfi_free(e, visits, to->nsteps);
         return hfi_fail(e, HF_ENOMEM, "out of memory");

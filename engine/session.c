@@ -88,9 +88,7 @@ void hf_session_free(hf_session *s)
     if (s->out && !s->out_static)
         hfi_free(e, s->out, s->out_len + 1);
     hfi_strfree(e, s->outcome);
-    hfi_strfree(e, s->log_ctx);
-    if (s->log)
-        hfi_free(e, s->log, s->log_cap);
+    hfi_log_free(e, s->log);
     hfi_free(e, s, sizeof *s);
 }
 
@@ -215,10 +213,12 @@ int hfi_session_start(hf_session **out, hf_engine *e, hfi_flow *f, const char *c
     if (e->opt.event_log) {
         /* the context as given (engine members included), canonical */
         hfi_buf_reset(&e->tmp);
-        if (!hfi_jwrite(&e->doc, j, &e->tmp, NULL) ||
-            !(s->log_ctx = hfi_buf_dup(&e->tmp, NULL)))
+        if (!(s->log = hfi_alloc(e, sizeof *s->log)))
             return start_fail(e, s, HF_ENOMEM, "out of memory");
-        s->log_version = f->version;
+        memset(s->log, 0, sizeof *s->log);
+        if (!hfi_jwrite(&e->doc, j, &e->tmp, NULL) || !(s->log->ctx = hfi_buf_dup(&e->tmp, NULL)))
+            return start_fail(e, s, HF_ENOMEM, "out of memory");
+        s->log->version = f->version;
     }
     s->frames = hfi_alloc(e, sizeof *s->frames);
     s->capframes = s->frames ? 1 : 0;
@@ -756,23 +756,34 @@ static int log_event(hf_session *s)
 int hfi_log_append(hf_session *s, const char *json, size_t n)
 {
     hf_engine *e = s->e;
-    size_t need = s->log_len + 1 + n + 1;
-    if (need > s->log_cap) {
-        size_t cap = s->log_cap ? s->log_cap : 64;
+    hfi_log *log = s->log;
+    size_t need = log->len + 1 + n + 1;
+    if (need > log->cap) {
+        size_t cap = log->cap ? log->cap : 64;
         while (cap < need)
             cap *= 2;
-        char *p = hfi_realloc(e, s->log, s->log_cap, cap);
+        char *p = hfi_realloc(e, log->text, log->cap, cap);
         if (!p)
             return HF_ENOMEM;
-        s->log = p;
-        s->log_cap = cap;
+        log->text = p;
+        log->cap = cap;
     }
-    if (s->log_len)
-        s->log[s->log_len++] = ',';
-    memcpy(s->log + s->log_len, json, n);
-    s->log_len += n;
-    s->log[s->log_len] = '\0';
+    if (log->len)
+        log->text[log->len++] = ',';
+    memcpy(log->text + log->len, json, n);
+    log->len += n;
+    log->text[log->len] = '\0';
     return HF_OK;
+}
+
+void hfi_log_free(hf_engine *e, hfi_log *log)
+{
+    if (!log)
+        return;
+    hfi_strfree(e, log->ctx);
+    if (log->text)
+        hfi_free(e, log->text, log->cap);
+    hfi_free(e, log, sizeof *log);
 }
 
 /* An allocation failed mid-event: the session cannot be trusted to go on, and escalating
@@ -845,7 +856,7 @@ int hf_session_send(hf_session *s, const char *event_json, size_t len, const cha
         rc = check_fit(s, &ev, &r);
     if (rc != HF_OK)
         return rejected(s, &r, reply, reply_len);
-    if (s->log_ctx && log_event(s) != HF_OK) /* a session that keeps a log */
+    if (s->log && log_event(s) != HF_OK) /* a session that keeps a log */
         return hfi_fail(e, HF_ENOMEM, "out of memory: the event was not taken");
 
     /* the event fits: from here on the session moves */

@@ -173,7 +173,7 @@ int hf_session_snapshot(hf_session *s, const unsigned char **bytes, size_t *len)
     const hfi_flow *f = s->frames[0].flow;
     if (strlen(f->id) > 255) /* the envelope gives its length one byte */
         return hfi_fail(e, HF_EINVAL, "the flow id is longer than a snapshot holds (255 bytes)");
-    unsigned flags = (s->log_ctx ? F_LOG : 0) | (e->opt.snapshot_key ? F_AUTH : 0);
+    unsigned flags = (s->log ? F_LOG : 0) | (e->opt.snapshot_key ? F_AUTH : 0);
     hfi_buf_reset(b);
     write_header(b, f, flags | F_DEFLATED, state->len);
     size_t head = b->len;

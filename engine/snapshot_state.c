@@ -218,15 +218,15 @@ void hfi_state_write(hf_session *s, hfi_buf *b)
         add_key(b, "c0");
         hfi_buf_adds(b, s->start_ctx);
     }
-    if (s->log_ctx) {
-        if (s->log_version != s->frames[0].flow->version) /* it migrated since it started */
-            add_int(b, "lv", s->log_version);
+    if (s->log) {
+        if (s->log->version != s->frames[0].flow->version) /* it migrated since it started */
+            add_int(b, "lv", s->log->version);
         add_key(b, "lx");
-        hfi_buf_adds(b, s->log_ctx);
+        hfi_buf_adds(b, s->log->ctx);
         add_key(b, "lg");
         hfi_buf_addc(b, '[');
-        if (s->log)
-            hfi_buf_add(b, s->log, s->log_len);
+        if (s->log->text)
+            hfi_buf_add(b, s->log->text, s->log->len);
         hfi_buf_addc(b, ']');
     }
     hfi_buf_addc(b, '}');
@@ -624,16 +624,14 @@ int hfi_state_read(hf_session *s, hfi_jdoc *d, const char *flow, int64_t version
     if (!get_int(r, "lv", 0, INT64_MAX, &lv) || (lv && lx < 0))
         return hfi_snap_bad(e, "its event log's first version is malformed");
     if (lx >= 0 && e->opt.event_log) { /* kept only where logs are kept */
-        char *log = NULL;
-        size_t log_len = 0;
-        s->log_version = lv ? lv : s->frames[0].flow->version;
-        if (!get_raw(r, "lx", HFI_J_OBJECT, false, &s->log_ctx, NULL) ||
-            !get_raw(r, "lg", HFI_J_ARRAY, true, &log, &log_len)) {
+        if (!(s->log = hfi_alloc(e, sizeof *s->log)))
             return hfi_fail(e, HF_ENOMEM, "out of memory");
-        }
-        s->log = log;
-        s->log_len = log_len;
-        s->log_cap = log_len + 1;
+        memset(s->log, 0, sizeof *s->log);
+        s->log->version = lv ? lv : s->frames[0].flow->version;
+        if (!get_raw(r, "lx", HFI_J_OBJECT, false, &s->log->ctx, NULL) ||
+            !get_raw(r, "lg", HFI_J_ARRAY, true, &s->log->text, &s->log->len))
+            return hfi_fail(e, HF_ENOMEM, "out of memory");
+        s->log->cap = s->log->len + 1;
     }
     hfi_buf_reset(&e->tmp);
     if (!hfi_jwrite(d, cx, &e->tmp, NULL) ||
