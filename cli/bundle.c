@@ -3,9 +3,7 @@
  * bundles (docs/bundles.md). The format is the library's business: this file reads files,
  * hands their bytes to hf_bundle_pack() / hf_bundle_inspect() and prints what comes back.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +14,11 @@
 
 #include "helpflow.h"
 
+#include "args.h"
 #include "cli.h"
+#include "keyfile.h"
 #include "load.h"
+#include "utf8.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -63,6 +64,7 @@ static void usage(FILE *out)
 }
 
 typedef struct bundle_opts {
+    const char *cmd; /* "bundle pack": what messages start with */
     const char *out;
     const char *key;
     const char *pub;
@@ -70,68 +72,28 @@ typedef struct bundle_opts {
     cli_strv args;
 } bundle_opts;
 
-/* "--name VALUE" or "--name=VALUE": 1 and *value set if argv[*i] is that option, 0 if it is
- * not, -1 if its value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=' && name[1] == '-') {
-        *value = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        cli_error("bundle: option '%s' needs a value; try 'helpflow bundle --help'", name);
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 /* Returns -1 to go on, or the exit code to return now. argv[0] is the subcommand. */
 static int parse_args(int argc, char **argv, bundle_opts *o)
 {
-    int only_args = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-
-        if (only_args || a[0] != '-' || a[1] == '\0') {
-            cli_strv_push(&o->args, a);
-        } else if (strcmp(a, "--") == 0) {
-            only_args = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if ((r = option_value(argc, argv, &i, "-o", &o->out)) != 0 ||
-                   (r = option_value(argc, argv, &i, "--output", &o->out)) != 0 ||
-                   (r = option_value(argc, argv, &i, "--key", &o->key)) != 0 ||
-                   (r = option_value(argc, argv, &i, "--pub", &o->pub)) != 0) {
-            if (r < 0)
-                return CLI_EXIT_USAGE;
-        } else {
-            cli_error("bundle %s: unknown option '%s'; try 'helpflow bundle --help'", argv[0], a);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    return -1;
+    const cli_option options[] = {
+        { .name = "--json", .flag = &o->json },
+        { .name = "-o", .alias = "--output", .value = &o->out },
+        { .name = "--key", .value = &o->key },
+        { .name = "--pub", .value = &o->pub },
+        { .name = NULL },
+    };
+    const cli_args args = { o->cmd, "bundle", "bundle", usage, options, cli_operand_push,
+                            &o->args };
+    return cli_parse_args(&args, argc, argv);
 }
 
-/* Whether the options given are the ones sub takes; says which is wrong otherwise. */
-static int check_opts(const char *sub, const bundle_opts *o, int out, int key, int pub, int json)
+/* Whether the options given are the ones the subcommand takes; says which is wrong otherwise. */
+static int check_opts(const bundle_opts *o, int out, int key, int pub, int json)
 {
     const char *bad = (o->out && !out) ? "-o" : (o->key && !key) ? "--key"
                     : (o->pub && !pub) ? "--pub" : (o->json && !json) ? "--json" : NULL;
     if (bad) {
-        cli_error("bundle %s: %s does not apply here; try 'helpflow bundle --help'", sub, bad);
+        cli_error("%s: %s does not apply here; try 'helpflow bundle --help'", o->cmd, bad);
         return -1;
     }
     return 0;
@@ -139,111 +101,42 @@ static int check_opts(const char *sub, const bundle_opts *o, int out, int key, i
 
 /* ---- keys ---------------------------------------------------------------------------- */
 
-static void to_hex(char *out, const unsigned char *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = p;
-    while (n--)
-        *v++ = 0;
-}
-
 /* Reads a key file (one line of hex) of exactly n bytes into out; 0, or -1 after a message.
- * what is "public" or "secret". */
-static int read_key(const char *sub, const char *path, unsigned char *out, size_t n,
+ * what is "public" or "secret": a key of the other kind is named as such. */
+static int read_key(const bundle_opts *o, const char *path, unsigned char *out, size_t n,
                     const char *what)
 {
-    size_t len = 0, digits = 0;
-    char *text = cli_read_file(path, &len);
-    struct stat st;
+    size_t digits;
+    int rc = cli_key_read(o->cmd, path, out, n, strcmp(what, "secret") == 0 ? what : NULL,
+                          &digits);
 
-    if (!text) {
-        cli_error("bundle %s: %s: %s", sub, path, strerror(errno));
-        return -1;
-    }
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        len--;
-    for (; digits < len && hex_digit((unsigned char)text[digits]) >= 0; digits++)
-        ;
-    if (digits != len || len != 2 * n) {
-        if (digits == len && len == 4 * n)
-            cli_error("bundle %s: %s is a secret key, not a public key: give NAME.pub", sub,
-                      path);
-        else if (digits == len && len == n)
-            cli_error("bundle %s: %s is a public key, not a secret key: give NAME.key", sub,
-                      path);
-        else
-            cli_error("bundle %s: %s is not a %s key file (one line of %zu hex digits)", sub,
-                      path, what, 2 * n);
-        wipe(text, len);
-        free(text);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = (unsigned char)(hex_digit((unsigned char)text[2 * i]) << 4 |
-                                 hex_digit((unsigned char)text[2 * i + 1]));
-    wipe(text, len);
-    free(text);
-    if (strcmp(what, "secret") == 0 && stat(path, &st) == 0 && (st.st_mode & 077))
-        cli_error("bundle %s: warning: the secret key %s can be read by others (mode %04o): "
-                  "chmod 600 it", sub, path, (unsigned)(st.st_mode & 07777));
-    return 0;
-}
-
-/* Writes one line to a new file (O_EXCL: never over an existing one); 0 or errno. */
-static int write_new(const char *path, const char *line, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
-    size_t n = strlen(line);
-
-    if (fd < 0)
-        return errno;
-    if (write(fd, line, n) != (ssize_t)n || fsync(fd) != 0) {
-        int err = errno ? errno : EIO;
-        close(fd);
-        unlink(path);
-        return err;
-    }
-    return close(fd) == 0 ? 0 : errno;
+    if (rc <= 0)
+        return rc;
+    if (digits == 4 * n)
+        cli_error("%s: %s is a secret key, not a public key: give NAME.pub", o->cmd, path);
+    else if (digits == n)
+        cli_error("%s: %s is a public key, not a secret key: give NAME.key", o->cmd, path);
+    else
+        cli_error("%s: %s is not a %s key file (one line of %zu hex digits)", o->cmd, path, what,
+                  2 * n);
+    return -1;
 }
 
 static int keygen(const bundle_opts *o)
 {
     unsigned char pk[HF_BUNDLE_PUBLICKEYBYTES], sk[HF_BUNDLE_SECRETKEYBYTES];
-    char line[2 * HF_BUNDLE_SECRETKEYBYTES + 2];
+    char id[17];
     struct stat st;
     int err;
 
-    if (check_opts("keygen", o, 1, 0, 0, 0) != 0)
+    if (check_opts(o, 1, 0, 0, 0) != 0)
         return CLI_EXIT_USAGE;
     if (!o->out || o->args.n) {
         cli_error("bundle keygen: give the key name with -o NAME (and nothing else); try "
                   "'helpflow bundle --help'");
         return CLI_EXIT_USAGE;
     }
-    size_t n = strlen(o->out) + 5;
-    char *kpath = cli_xrealloc(NULL, n), *ppath = cli_xrealloc(NULL, n);
-    snprintf(kpath, n, "%s.key", o->out);
-    snprintf(ppath, n, "%s.pub", o->out);
+    char *kpath = cli_format("%s.key", o->out), *ppath = cli_format("%s.pub", o->out);
     int code = CLI_EXIT_USAGE;
     if (lstat(kpath, &st) == 0 || lstat(ppath, &st) == 0) {
         cli_error("bundle keygen: %s already exists: not overwriting a key",
@@ -254,26 +147,20 @@ static int keygen(const bundle_opts *o)
         cli_error("bundle keygen: cannot make a key pair");
         goto done;
     }
-    to_hex(line, sk, sizeof sk);
-    strcat(line, "\n");
-    err = write_new(kpath, line, 0600);
-    wipe(line, sizeof line);
-    wipe(sk, sizeof sk);
+    err = cli_key_write(kpath, sk, sizeof sk, 0600);
+    cli_wipe(sk, sizeof sk);
     if (err) {
         cli_error("bundle keygen: %s: %s", kpath, strerror(err));
         goto done;
     }
-    to_hex(line, pk, sizeof pk);
-    strcat(line, "\n");
-    err = write_new(ppath, line, 0644);
+    err = cli_key_write(ppath, pk, sizeof pk, 0644);
     if (err) {
         cli_error("bundle keygen: %s: %s", ppath, strerror(err));
         unlink(kpath); /* half a pair is no use */
         goto done;
     }
-    line[16] = '\0';
-    printf("wrote %s (secret: keep it to yourself) and %s (public; key %s)\n", kpath, ppath,
-           line);
+    cli_hex(id, pk, 8);
+    printf("wrote %s (secret: keep it to yourself) and %s (public; key %s)\n", kpath, ppath, id);
     code = CLI_EXIT_OK;
 done:
     free(kpath);
@@ -282,91 +169,6 @@ done:
 }
 
 /* ---- pack ---------------------------------------------------------------------------- */
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-/* Adds the flow files of dir (and its routing config), sorted. */
-static int add_dir(cli_strv *files, const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    cli_strv found = { NULL, 0, 0 };
-    size_t dlen = strlen(dir);
-    int sep = dlen > 0 && dir[dlen - 1] != '/';
-
-    if (!d) {
-        cli_error("bundle pack: %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    while ((ent = readdir(d)) != NULL) {
-        const char *name = ent->d_name;
-        if (name[0] == '.' || !ends_with(name, ".lua") || ends_with(name, ".test.lua") ||
-            cli_file_role_of(name) == CLI_FILE_ACTIONS)
-            continue;
-        cli_strv_push(&found, name);
-    }
-    closedir(d);
-    if (found.n > 1)
-        qsort(found.v, found.n, sizeof *found.v, by_name);
-    for (size_t i = 0; i < found.n; i++) {
-        char *path = cli_xrealloc(NULL, dlen + 1 + strlen(found.v[i]) + 1);
-        sprintf(path, "%s%s%s", dir, sep ? "/" : "", found.v[i]);
-        cli_strv_push_file(files, path);
-        free(path);
-    }
-    cli_strv_free(&found);
-    return 0;
-}
-
-/* Whether s holds n bytes of UTF-8 with no NUL: what a JSON string can carry as it is. */
-static int utf8_text(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], need, min;
-        unsigned long cp;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, min = 0x80, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            need = 2, min = 0x800, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, min = 0x10000, cp = c & 0x07;
-        else
-            return 0;
-        if (n - i <= need)
-            return 0;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
-}
 
 static int name_ok(const char *s)
 {
@@ -389,12 +191,12 @@ static char *entries_json(const cli_strv *files)
     if (!list)
         return NULL;
     for (size_t i = 0; i < files->n && !bad; i++) {
-        const char *path = files->v[i], *name = base_name(path);
+        const char *path = files->v[i], *name = cli_base_name(path);
         size_t len = 0;
         char *src;
 
         for (size_t k = 0; k < i; k++)
-            if (strcmp(base_name(files->v[k]), name) == 0) {
+            if (strcmp(cli_base_name(files->v[k]), name) == 0) {
                 cli_error("bundle pack: %s and %s would both be named '%s' in the bundle",
                           files->v[k], path, name);
                 bad = 1;
@@ -413,7 +215,7 @@ static char *entries_json(const cli_strv *files)
             bad = 1;
             break;
         }
-        if (!utf8_text((const unsigned char *)src, len)) {
+        if (cli_utf8_bad_at(src, len) >= 0) {
             cli_error("bundle pack: %s: not UTF-8 text (or holds a NUL byte)", path);
             free(src);
             bad = 1;
@@ -445,8 +247,8 @@ static void print_problems(const char *msg, const cli_strv *files)
         const char *path = NULL;
         size_t skip = 0;
         for (size_t i = 0; i < files->n && !path; i++) {
-            size_t bl = strlen(base_name(files->v[i]));
-            if (n > bl && strncmp(msg, base_name(files->v[i]), bl) == 0 && msg[bl] == ':') {
+            size_t bl = strlen(cli_base_name(files->v[i]));
+            if (n > bl && strncmp(msg, cli_base_name(files->v[i]), bl) == 0 && msg[bl] == ':') {
                 path = files->v[i];
                 skip = bl;
             }
@@ -457,43 +259,6 @@ static void print_problems(const char *msg, const cli_strv *files)
             fprintf(stderr, "%.*s\n", (int)n, msg);
         msg += n + (nl != NULL);
     }
-}
-
-/* Writes bytes to path through a temporary file beside it, so a reader never sees half a
- * bundle and a failed pack leaves an older bundle as it was. 0, or -1 after a message. */
-static int write_file(const char *path, const unsigned char *bytes, size_t len)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = cli_xrealloc(NULL, n);
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp), err = 0;
-
-    if (fd < 0) {
-        err = errno;
-    } else {
-        size_t done = 0;
-        while (done < len && !err) {
-            ssize_t w = write(fd, bytes + done, len - done);
-            if (w < 0 && errno != EINTR)
-                err = errno;
-            else if (w > 0)
-                done += (size_t)w;
-        }
-        if (!err && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
-            err = errno;
-        if (close(fd) != 0 && !err)
-            err = errno;
-        if (!err && rename(tmp, path) != 0)
-            err = errno;
-        if (err)
-            unlink(tmp);
-    }
-    free(tmp);
-    if (err) {
-        cli_error("bundle pack: %s: %s", path, strerror(err));
-        return -1;
-    }
-    return 0;
 }
 
 /* "6 flows, 1 routing config" from a description's entries. */
@@ -520,28 +285,23 @@ static int pack(const bundle_opts *o)
     char *json = NULL;
     int code = CLI_EXIT_USAGE, rc;
 
-    if (check_opts("pack", o, 1, 1, 0, 0) != 0)
+    if (check_opts(o, 1, 1, 0, 0) != 0)
         return CLI_EXIT_USAGE;
     if (!o->out || !o->key || o->args.n == 0) {
         cli_error("bundle pack: give PATH..., -o FILE and --key NAME.key; try "
                   "'helpflow bundle --help'");
         return CLI_EXIT_USAGE;
     }
-    for (size_t i = 0; i < o->args.n; i++) {
-        struct stat st;
-        if (stat(o->args.v[i], &st) != 0) {
-            cli_error("bundle pack: %s: %s", o->args.v[i], strerror(errno));
+    /* flows and the routing config; conversation tests and the action manifest stay home */
+    for (size_t i = 0; i < o->args.n; i++)
+        if (cli_add_path(o->cmd, o->args.v[i], CLI_ROLE(CLI_FILE_FLOW) |
+                         CLI_ROLE(CLI_FILE_ROUTING), &files) != 0)
             goto done;
-        }
-        if (S_ISDIR(st.st_mode) ? add_dir(&files, o->args.v[i]) != 0
-                                : (cli_strv_push_file(&files, o->args.v[i]), 0))
-            goto done;
-    }
     if (files.n == 0) {
         cli_error("bundle pack: no flow files in %s", o->args.v[0]);
         goto done;
     }
-    if (read_key("pack", o->key, sk, sizeof sk, "secret") != 0)
+    if (read_key(o, o->key, sk, sizeof sk, "secret") != 0)
         goto done;
     json = entries_json(&files);
     if (!json)
@@ -565,13 +325,13 @@ static int pack(const bundle_opts *o)
                                                            : hf_strerror(rc));
         goto done;
     }
-    if (write_file(o->out, bytes, len) != 0)
+    if (cli_write_atomic(o->cmd, o->out, bytes, len, 0644) != 0)
         goto done;
     const char *desc_json = NULL;
     if (hf_bundle_inspect(e, bytes, len, NULL, &desc_json, NULL) == HF_OK) {
         cJSON *desc = cJSON_Parse(desc_json);
         char id[17];
-        to_hex(id, sk + 32, 8);
+        cli_hex(id, sk + 32, 8);
         printf("%s: ", o->out);
         print_counts(stdout, desc);
         printf(", %zu bytes, signed by key %s\n", len, id);
@@ -579,7 +339,7 @@ static int pack(const bundle_opts *o)
     }
     code = CLI_EXIT_OK;
 done:
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     hf_engine_free(e);
     free(json);
     cli_strv_free(&files);
@@ -590,7 +350,7 @@ done:
 
 /* Reads FILE and inspects it. Returns -1 with *desc set (the caller deletes it) when it is a
  * sound bundle, else the exit code after a message: 1 a bundle that fails, 2 not a bundle. */
-static int inspect(const char *sub, const char *path, const unsigned char *pk, cJSON **desc,
+static int inspect(const char *cmd, const char *path, const unsigned char *pk, cJSON **desc,
                    char **raw)
 {
     size_t len = 0;
@@ -601,17 +361,17 @@ static int inspect(const char *sub, const char *path, const unsigned char *pk, c
 
     *desc = NULL;
     if (!bytes) {
-        cli_error("bundle %s: %s: %s", sub, path, strerror(errno));
+        cli_error("%s: %s: %s", cmd, path, strerror(errno));
         return CLI_EXIT_USAGE;
     }
     if (len < HF_BUNDLE_MAGICBYTES || memcmp(bytes, HF_BUNDLE_MAGIC, HF_BUNDLE_MAGICBYTES)) {
-        cli_error("bundle %s: %s: not a helpflow bundle", sub, path);
+        cli_error("%s: %s: not a helpflow bundle", cmd, path);
         free(bytes);
         return CLI_EXIT_USAGE;
     }
     int rc = hf_engine_new(&e, NULL);
     if (rc != HF_OK) {
-        cli_error("bundle %s: cannot create an engine: %s", sub, hf_strerror(rc));
+        cli_error("%s: cannot create an engine: %s", cmd, hf_strerror(rc));
         free(bytes);
         return CLI_EXIT_USAGE;
     }
@@ -625,7 +385,7 @@ static int inspect(const char *sub, const char *path, const unsigned char *pk, c
         printf("%s: FAILED: %s\n", path, hf_engine_errmsg(e));
         code = CLI_EXIT_FAILED;
     } else {
-        cli_error("bundle %s: %s: %s", sub, path, hf_strerror(rc));
+        cli_error("%s: %s: %s", cmd, path, hf_strerror(rc));
         code = CLI_EXIT_USAGE;
     }
     hf_engine_free(e);
@@ -638,34 +398,25 @@ static int verify(const bundle_opts *o)
     unsigned char pk[HF_BUNDLE_PUBLICKEYBYTES];
     cJSON *desc;
 
-    if (check_opts("verify", o, 0, 0, 1, 0) != 0)
+    if (check_opts(o, 0, 0, 1, 0) != 0)
         return CLI_EXIT_USAGE;
     if (!o->pub || o->args.n != 1) {
         cli_error("bundle verify: give one FILE and --pub NAME.pub; try "
                   "'helpflow bundle --help'");
         return CLI_EXIT_USAGE;
     }
-    if (read_key("verify", o->pub, pk, sizeof pk, "public") != 0)
+    if (read_key(o, o->pub, pk, sizeof pk, "public") != 0)
         return CLI_EXIT_USAGE;
-    int code = inspect("verify", o->args.v[0], pk, &desc, NULL);
+    int code = inspect(o->cmd, o->args.v[0], pk, &desc, NULL);
     if (code >= 0)
         return code;
     char id[17];
-    to_hex(id, pk, 8);
+    cli_hex(id, pk, 8);
     printf("%s: OK: ", o->args.v[0]);
     print_counts(stdout, desc);
     printf(", signed by key %s\n", id);
     cJSON_Delete(desc);
     return CLI_EXIT_OK;
-}
-
-/* Display width of UTF-8 text: its code points. */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
 }
 
 static const char *field(const cJSON *en, const char *name, char *buf, size_t n)
@@ -685,7 +436,7 @@ enum { C_KIND, C_NAME, C_ID, C_VERSION, C_TITLE, C_SIZE, C_HASH, C_N };
 static void print_row(const char *const *cells, const size_t *w)
 {
     for (int c = 0; c < C_N; c++) {
-        size_t pad = w[c] - width(cells[c]);
+        size_t pad = w[c] - cli_utf8_width(cells[c]);
         int right = c == C_VERSION || c == C_SIZE;
         if (right)
             printf("%*s", (int)pad, "");
@@ -702,15 +453,15 @@ static int list(const bundle_opts *o)
     cJSON *desc, *en;
     char *raw = NULL;
 
-    if (check_opts("list", o, 0, 0, 1, 1) != 0)
+    if (check_opts(o, 0, 0, 1, 1) != 0)
         return CLI_EXIT_USAGE;
     if (o->args.n != 1) {
         cli_error("bundle list: give one FILE; try 'helpflow bundle --help'");
         return CLI_EXIT_USAGE;
     }
-    if (o->pub && read_key("list", o->pub, pk, sizeof pk, "public") != 0)
+    if (o->pub && read_key(o, o->pub, pk, sizeof pk, "public") != 0)
         return CLI_EXIT_USAGE;
-    int code = inspect("list", o->args.v[0], o->pub ? pk : NULL, &desc, &raw);
+    int code = inspect(o->cmd, o->args.v[0], o->pub ? pk : NULL, &desc, &raw);
     if (code >= 0)
         return code;
     if (o->json) {
@@ -736,7 +487,7 @@ static int list(const bundle_opts *o)
     char bufs[C_N][64];
     const char *cells[C_N];
     for (int c = 0; c < C_N; c++)
-        w[c] = width(heads[c]);
+        w[c] = cli_utf8_width(heads[c]);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)
             print_row(heads, w);
@@ -750,8 +501,8 @@ static int list(const bundle_opts *o)
                 cells[C_HASH] = bufs[C_HASH];
             }
             for (int c = 0; c < C_N && pass == 0; c++)
-                if (width(cells[c]) > w[c])
-                    w[c] = width(cells[c]);
+                if (cli_utf8_width(cells[c]) > w[c])
+                    w[c] = cli_utf8_width(cells[c]);
             if (pass == 1)
                 print_row(cells, w);
         }
@@ -766,7 +517,8 @@ int cli_bundle(int argc, char **argv)
         const char *name;
         int (*fn)(const bundle_opts *o);
     } subs[] = {{"keygen", keygen}, {"pack", pack}, {"verify", verify}, {"list", list}};
-    bundle_opts o = { NULL, NULL, NULL, 0, { NULL, 0, 0 } };
+    bundle_opts o = { NULL, NULL, NULL, NULL, 0, { NULL, 0, 0 } };
+    char cmd[32];
     int code;
 
     if (argc < 2) {
@@ -781,6 +533,8 @@ int cli_bundle(int argc, char **argv)
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         if (strcmp(argv[1], subs[i].name) != 0)
             continue;
+        snprintf(cmd, sizeof cmd, "bundle %s", subs[i].name);
+        o.cmd = cmd;
         code = parse_args(argc - 1, argv + 1, &o);
         if (code < 0)
             code = subs[i].fn(&o);

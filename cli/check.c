@@ -1,5 +1,4 @@
 /* check.c — `helpflow check`: loads flow files into one engine, reports every error, lints. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "args.h"
 #include "cli.h"
 #include "lint.h"
 #include "load.h"
@@ -59,138 +59,61 @@ static void usage(FILE *out)
 "a bad --actions file.\n", out);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Adds the flow files of dir, sorted so that reports come out in a stable order. */
-static int add_dir(cli_strv *files, const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    cli_strv found = { NULL, 0, 0 };
-    size_t dlen = strlen(dir);
-    int sep = dlen > 0 && dir[dlen - 1] != '/';
-
-    if (!d) {
-        cli_error("check: %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    while ((ent = readdir(d)) != NULL) {
-        const char *name = ent->d_name;
-        if (name[0] == '.' || !ends_with(name, ".lua") || ends_with(name, ".test.lua"))
-            continue;
-        cli_strv_push(&found, name);
-    }
-    closedir(d);
-    if (found.n > 1)
-        qsort(found.v, found.n, sizeof *found.v, by_name);
-    for (size_t i = 0; i < found.n; i++) {
-        char *path = cli_xrealloc(NULL, dlen + 1 + strlen(found.v[i]) + 1);
-        sprintf(path, "%s%s%s", dir, sep ? "/" : "", found.v[i]);
-        cli_strv_push_file(files, path);
-        free(path);
-    }
-    cli_strv_free(&found);
-    return 0;
-}
-
-static int add_path(cli_strv *files, const char *path)
-{
-    struct stat st;
-
-    if (stat(path, &st) != 0) {
-        cli_error("check: %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode))
-        return add_dir(files, path);
-    cli_strv_push_file(files, path);
-    return 0;
-}
-
 typedef struct check_opts {
     int strict;
     long max_text;
     const char *actions; /* --actions FILE, or NULL */
     cli_strv files;
+    int npaths;          /* the paths given */
 } check_opts;
 
-/* "--name VALUE" or "--name=VALUE": 1 and *value set if argv[*i] is that option, 0 if it is
- * not, -1 if its value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
+/* What a directory gives: flows, routing configs and action manifests; conversation tests are
+ * for 'helpflow test'. */
+#define CHECKED \
+    (CLI_ROLE(CLI_FILE_FLOW) | CLI_ROLE(CLI_FILE_ROUTING) | CLI_ROLE(CLI_FILE_ACTIONS))
 
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        cli_error("check: option '%s' needs a value; try 'helpflow check --help'", name);
+static int take_path(void *ud, const char *path, int quoted)
+{
+    check_opts *o = ud;
+    (void)quoted;
+    o->npaths++;
+    return cli_add_path("check", path, CHECKED, &o->files) != 0;
+}
+
+static int take_max_text(void *ud, const char *value)
+{
+    check_opts *o = ud;
+    char *end;
+
+    errno = 0;
+    o->max_text = strtol(value, &end, 10);
+    if (errno || end == value || *end || o->max_text < 1) {
+        cli_error("check: --max-text wants a whole number of characters, at least 1, not '%s'",
+                  value);
         return -1;
     }
-    *value = argv[++*i];
-    return 1;
+    return 0;
 }
 
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_args(int argc, char **argv, check_opts *o)
 {
-    int only_paths = 0, bad = 0, npaths = 0;
+    const cli_option options[] = {
+        { .name = "--strict", .flag = &o->strict },
+        { .name = "--actions", .value = &o->actions },
+        { .name = "--max-text", .take = take_max_text },
+        { .name = NULL },
+    };
+    const cli_args args = { "check", "check", NULL, usage, options, take_path, o };
+    int code = cli_parse_args(&args, argc, argv);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *value = NULL;
-        int r;
-        if (!only_paths && a[0] == '-' && a[1] != '\0') {
-            if (strcmp(a, "--") == 0) {
-                only_paths = 1;
-            } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-                usage(stdout);
-                return CLI_EXIT_OK;
-            } else if (strcmp(a, "--strict") == 0) {
-                o->strict = 1;
-            } else if ((r = option_value(argc, argv, &i, "--actions", &o->actions)) != 0) {
-                if (r < 0)
-                    return CLI_EXIT_USAGE;
-            } else if ((r = option_value(argc, argv, &i, "--max-text", &value)) != 0) {
-                char *end;
-                if (r < 0)
-                    return CLI_EXIT_USAGE;
-                errno = 0;
-                o->max_text = strtol(value, &end, 10);
-                if (errno || end == value || *end || o->max_text < 1) {
-                    cli_error("check: --max-text wants a whole number of characters, at least "
-                              "1, not '%s'", value);
-                    return CLI_EXIT_USAGE;
-                }
-            } else {
-                cli_error("check: unknown option '%s'; try 'helpflow check --help'", a);
-                return CLI_EXIT_USAGE;
-            }
-            continue;
-        }
-        npaths++;
-        if (add_path(&o->files, a) != 0)
-            bad = 1;
-    }
-    if (npaths == 0) {
+    if (code >= 0)
+        return code;
+    if (o->npaths == 0) {
         cli_error("check: no paths given; try 'helpflow check --help'");
         return CLI_EXIT_USAGE;
     }
-    return bad ? CLI_EXIT_USAGE : -1;
+    return -1;
 }
 
 /* Loads a routing config into e; prints its problems. 0 loaded, 1 failed, 2 unreadable. */
@@ -445,7 +368,7 @@ static int check_files(const check_opts *o)
 
 int cli_check(int argc, char **argv)
 {
-    check_opts o = { 0, CLI_LINT_MAX_TEXT, NULL, { NULL, 0, 0 } };
+    check_opts o = { 0, CLI_LINT_MAX_TEXT, NULL, { NULL, 0, 0 }, 0 };
     int code = parse_args(argc, argv, &o);
 
     if (code < 0)

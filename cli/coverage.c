@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
 #include "util.h"
 
 typedef struct cov_flow {
@@ -69,14 +70,6 @@ static cov_flow *find_flow(cli_cov *c, const char *id, int64_t version)
     return f;
 }
 
-static int has(const cli_strv *sv, const char *s)
-{
-    for (size_t i = 0; i < sv->n; i++)
-        if (strcmp(sv->v[i], s) == 0)
-            return 1;
-    return 0;
-}
-
 static char *edge_key(const char *from, const char *to, const char *via)
 {
     size_t n = strlen(from) + strlen(to) + strlen(via) + 3;
@@ -91,12 +84,12 @@ void cli_cov_trace(void *ud, const char *flow, int64_t version, const char *from
     cov_flow *f = find_flow(ud, flow, version);
     char *k;
 
-    if (!has(&f->entered, to))
+    if (!cli_strv_has(&f->entered, to))
         cli_strv_push(&f->entered, to);
     if (!from) /* a start: no transition of the flow */
         return;
     k = edge_key(from, to, via);
-    if (!has(&f->taken, k))
+    if (!cli_strv_has(&f->taken, k))
         cli_strv_push(&f->taken, k);
     free(k);
 }
@@ -118,12 +111,6 @@ static int taken_from_anywhere(const cov_flow *f, const char *to, const char *vi
             return 1;
     }
     return 0;
-}
-
-static const char *str(const cJSON *obj, const char *name)
-{
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(m) ? m->valuestring : NULL;
 }
 
 /* Percent rounded down, so that 100% always means all of it. Nothing to cover is 100%. */
@@ -182,31 +169,31 @@ static int report_flow(const cov_flow *f, hf_engine *e, FILE *out, figures *fig)
         exit(CLI_EXIT_USAGE);
     }
     cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(d, "steps")) {
-        const char *id = str(st, "id");
+        const char *id = cli_json_str(st, "id");
         if (!id)
             continue;
         fig->steps++;
-        if (has(&f->entered, id))
+        if (cli_strv_has(&f->entered, id))
             fig->entered++;
         else
             fprintf(miss, "  not entered: %s\n", id);
     }
     cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(d, "steps")) {
-        const char *from = str(st, "id");
+        const char *from = cli_json_str(st, "id");
         cli_strv seen = { NULL, 0, 0 };
         cJSON_ArrayForEach(ed, cJSON_GetObjectItemCaseSensitive(st, "edges")) {
-            const char *to = str(ed, "to"), *via = str(ed, "via");
+            const char *to = cli_json_str(ed, "to"), *via = cli_json_str(ed, "via");
             char *k;
             if (!from || !to || !via)
                 continue;
             k = edge_key(from, to, via);
-            if (!has(&seen, k)) {
+            if (!cli_strv_has(&seen, k)) {
                 cli_strv_push(&seen, k);
                 fig->edges++;
-                if (has(&f->taken, k))
+                if (cli_strv_has(&f->taken, k))
                     fig->taken++;
                 else
-                    print_edge(miss, from, to, via, str(ed, "label"));
+                    print_edge(miss, from, to, via, cli_json_str(ed, "label"));
             }
             free(k);
         }
@@ -214,7 +201,7 @@ static int report_flow(const cov_flow *f, hf_engine *e, FILE *out, figures *fig)
     }
     /* a flow's own intent handlers are its transitions too, from any waiting step */
     cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(d, "intents")) {
-        const char *name = str(in, "name"), *to = str(in, "to");
+        const char *name = cli_json_str(in, "name"), *to = cli_json_str(in, "to");
         char *via;
         size_t n;
         if (!name || !to)

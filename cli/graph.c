@@ -19,7 +19,9 @@
 
 #include "helpflow.h"
 
+#include "args.h"
 #include "cli.h"
+#include "json.h"
 #include "load.h"
 #include "util.h"
 
@@ -154,12 +156,6 @@ typedef struct graph {
     long max_step, max_edge;
 } graph;
 
-static const char *jstr(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int step_index(const graph *g, const char *id)
 {
     for (int i = 0; id && i < g->nsteps; i++)
@@ -168,47 +164,29 @@ static int step_index(const graph *g, const char *id)
     return -1;
 }
 
-static char *fmt_dup(const char *fmt, ...) CLI_PRINTF(1, 2);
-
-static char *fmt_dup(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *s;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    s = cli_xrealloc(NULL, (size_t)(n < 0 ? 0 : n) + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* What the step does, in a few words, for its node's second line. */
 static char *step_detail(const cJSON *st, const char *kind)
 {
     const char *s;
     const cJSON *timeout;
 
-    if (strcmp(kind, "action") == 0 && (s = jstr(st, "call")))
+    if (strcmp(kind, "action") == 0 && (s = cli_json_str(st, "call")))
         return cli_xstrdup(s);
-    if (strcmp(kind, "ask") == 0 && (s = jstr(st, "input")))
-        return fmt_dup("input: %s", s);
-    if (strcmp(kind, "call") == 0 && (s = jstr(st, "flow")))
-        return fmt_dup("calls %s", s);
-    if (strcmp(kind, "escalate") == 0 && (s = jstr(st, "reason")))
-        return fmt_dup("reason: %s", s);
+    if (strcmp(kind, "ask") == 0 && (s = cli_json_str(st, "input")))
+        return cli_format("input: %s", s);
+    if (strcmp(kind, "call") == 0 && (s = cli_json_str(st, "flow")))
+        return cli_format("calls %s", s);
+    if (strcmp(kind, "escalate") == 0 && (s = cli_json_str(st, "reason")))
+        return cli_format("reason: %s", s);
     if (strcmp(kind, "wait") == 0) {
-        s = jstr(st, "event");
+        s = cli_json_str(st, "event");
         timeout = cJSON_GetObjectItemCaseSensitive(st, "timeout");
         if (s && cJSON_IsNumber(timeout))
-            return fmt_dup("event: %s, timeout %.0f s", s, timeout->valuedouble);
+            return cli_format("event: %s, timeout %.0f s", s, timeout->valuedouble);
         if (s)
-            return fmt_dup("event: %s", s);
+            return cli_format("event: %s", s);
         if (cJSON_IsNumber(timeout))
-            return fmt_dup("timeout %.0f s", timeout->valuedouble);
+            return cli_format("timeout %.0f s", timeout->valuedouble);
     }
     return NULL;
 }
@@ -237,7 +215,7 @@ static char *shorten(const char *s, size_t max)
         cut = space;
     while (cut > 0 && strchr(" ,;:.-", s[cut - 1]))
         cut--;
-    return fmt_dup("%.*s\xE2\x80\xA6", (int)cut, s); /* U+2026 HORIZONTAL ELLIPSIS */
+    return cli_format("%.*s\xE2\x80\xA6", (int)cut, s); /* U+2026 HORIZONTAL ELLIPSIS */
 }
 
 /* The text a choice's label shows: its literal, or for a t"key" its string in the flow's
@@ -248,14 +226,14 @@ static const char *choice_text(const cJSON *flow, const cJSON *st, const char *v
     const cJSON *t;
 
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(st, "texts")) {
-        const char *where = jstr(t, "where"), *key = jstr(t, "key"), *loc;
+        const char *where = cli_json_str(t, "where"), *key = cli_json_str(t, "key"), *loc;
         if (!where || strcmp(where, via) != 0)
             continue;
-        if (jstr(t, "literal"))
-            return jstr(t, "literal");
-        if (!key || !(loc = jstr(flow, "default_locale")))
+        if (cli_json_str(t, "literal"))
+            return cli_json_str(t, "literal");
+        if (!key || !(loc = cli_json_str(flow, "default_locale")))
             return NULL;
-        return jstr(cJSON_GetObjectItemCaseSensitive(
+        return cli_json_str(cJSON_GetObjectItemCaseSensitive(
                         cJSON_GetObjectItemCaseSensitive(flow, "strings"), loc), key);
     }
     return NULL;
@@ -270,9 +248,9 @@ static char *edge_label(const cJSON *flow, const cJSON *st, const char *via, con
     const char *text;
 
     if (strncmp(via, "next:", 5) == 0 && whens > 1 && strcmp(label, "when") == 0)
-        return fmt_dup("when #%s", via + 5);
+        return cli_format("when #%s", via + 5);
     if (strcmp(via, "timeout") == 0 && cJSON_IsNumber(timeout))
-        return fmt_dup("timeout %.0f s", timeout->valuedouble);
+        return cli_format("timeout %.0f s", timeout->valuedouble);
     if (strncmp(via, "choice:", 7) == 0 && (text = choice_text(flow, st, via)))
         return shorten(text, GRAPH_LABEL_MAX);
     return cli_xstrdup(label);
@@ -313,8 +291,8 @@ static int graph_build(graph *g, const char *json, size_t len)
 
     g->json = cJSON_ParseWithLength(json, len);
     steps = cJSON_GetObjectItemCaseSensitive(g->json, "steps");
-    g->id = jstr(g->json, "id");
-    g->title = jstr(g->json, "title");
+    g->id = cli_json_str(g->json, "id");
+    g->title = cli_json_str(g->json, "title");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(g->json, "version");
     if (!cJSON_IsArray(steps) || !g->id || !cJSON_IsNumber(ver)) {
         cli_error("graph: the flow's description is not what hf_flow_describe() promises");
@@ -326,22 +304,22 @@ static int graph_build(graph *g, const char *json, size_t len)
     cJSON_ArrayForEach(st, steps) {
         gstep *s = &g->steps[i++];
         memset(s, 0, sizeof *s);
-        s->id = jstr(st, "id") ? jstr(st, "id") : "";
-        s->kind = jstr(st, "kind") ? jstr(st, "kind") : "";
+        s->id = cli_json_str(st, "id") ? cli_json_str(st, "id") : "";
+        s->kind = cli_json_str(st, "kind") ? cli_json_str(st, "kind") : "";
         s->detail = step_detail(st, s->kind);
     }
-    g->start = step_index(g, jstr(g->json, "start"));
+    g->start = step_index(g, cli_json_str(g->json, "start"));
     i = 0;
     cJSON_ArrayForEach(st, steps) {
         const cJSON *edges = cJSON_GetObjectItemCaseSensitive(st, "edges"), *e;
         int whens = 0, from = i++;
         cJSON_ArrayForEach(e, edges) {
-            const char *label = jstr(e, "label");
+            const char *label = cli_json_str(e, "label");
             whens += label && strcmp(label, "when") == 0;
         }
         cJSON_ArrayForEach(e, edges) {
-            const char *via = jstr(e, "via"), *label = jstr(e, "label");
-            int to = step_index(g, jstr(e, "to"));
+            const char *via = cli_json_str(e, "via"), *label = cli_json_str(e, "label");
+            int to = step_index(g, cli_json_str(e, "to"));
             if (!via || to < 0)
                 continue;
             g->edges = cli_xrealloc(g->edges, (size_t)(g->nedges + 1) * sizeof *g->edges);
@@ -352,11 +330,11 @@ static int graph_build(graph *g, const char *json, size_t len)
         }
     }
     cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(g->json, "intents")) {
-        int to = step_index(g, jstr(in, "to"));
-        if (to < 0 || !jstr(in, "name"))
+        int to = step_index(g, cli_json_str(in, "to"));
+        if (to < 0 || !cli_json_str(in, "name"))
             continue; /* an intent `on` turns off leads nowhere */
         g->intents = cli_xrealloc(g->intents, (size_t)(g->nintents + 1) * sizeof *g->intents);
-        g->intents[g->nintents++] = (gintent){ jstr(in, "name"), to };
+        g->intents[g->nintents++] = (gintent){ cli_json_str(in, "name"), to };
     }
     mermaid_ids(g);
     return 0;
@@ -413,25 +391,12 @@ static int count_trail(graph *g, const cJSON *trail, const char *file, long line
     return 0;
 }
 
-static char *read_all(FILE *f, size_t *len)
-{
-    size_t used = 0, cap = 8192, got;
-    char *buf = cli_xrealloc(NULL, cap);
-    while ((got = fread(buf + used, 1, cap - used - 1, f)) > 0) {
-        used += got;
-        if (cap - used < 4096)
-            buf = cli_xrealloc(buf, cap *= 2);
-    }
-    buf[used] = '\0';
-    *len = used;
-    return buf;
-}
-
 /* Reads the outcome records and counts the drawn flow version's. 0, or -1 after a message. */
 static int read_heat(graph *g, const char *path)
 {
     size_t len = 0;
-    char *text = strcmp(path, "-") == 0 ? read_all(stdin, &len) : cli_read_file(path, &len);
+    char *text = strcmp(path, "-") == 0 ? cli_read_stream(stdin, &len)
+                                        : cli_read_file(path, &len);
     const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
     char *line, *next;
     long lineno = 0;
@@ -456,7 +421,7 @@ static int read_heat(graph *g, const char *path)
         if (cli_is_blank(line))
             continue;
         cJSON *rec = cJSON_ParseWithOpts(line, NULL, 1); /* nothing may follow the object */
-        const char *flow = jstr(rec, "flow");
+        const char *flow = cli_json_str(rec, "flow");
         const cJSON *ver = cJSON_GetObjectItemCaseSensitive(rec, "version");
         if (!cJSON_IsObject(rec)) {
             cli_error("graph: %s:%ld: not one JSON object (an outcome record)", name, lineno);
@@ -911,57 +876,21 @@ typedef struct graph_opts {
     cli_strv files;
 } graph_opts;
 
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=' && n > 2) {
-        *value = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        cli_error("graph: option '%s' needs a value; try 'helpflow graph --help'", name);
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_args(int argc, char **argv, graph_opts *o)
 {
-    int only_files = 0;
+    const cli_option options[] = {
+        { .name = "--flow", .value = &o->flow },
+        { .name = "--format", .value = &o->format },
+        { .name = "--heat", .value = &o->heat },
+        { .name = "-o", .value = &o->out },
+        { .name = NULL },
+    };
+    const cli_args args = { "graph", "graph", NULL, usage, options, cli_operand_flow, &o->files };
+    int code = cli_parse_args(&args, argc, argv);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-
-        if (only_files || a[0] != '-' || a[1] == '\0') {
-            if (cli_file_role_of(a) == CLI_FILE_FLOW)
-                cli_strv_push_file(&o->files, a);
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if ((r = option_value(argc, argv, &i, "--flow", &o->flow)) != 0 ||
-                   (r = option_value(argc, argv, &i, "--format", &o->format)) != 0 ||
-                   (r = option_value(argc, argv, &i, "--heat", &o->heat)) != 0 ||
-                   (r = option_value(argc, argv, &i, "-o", &o->out)) != 0) {
-            if (r < 0)
-                return CLI_EXIT_USAGE;
-        } else {
-            cli_error("graph: unknown option '%s'; try 'helpflow graph --help'", a);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    if (code >= 0)
+        return code;
     if (strcmp(o->format, "dot") != 0 && strcmp(o->format, "mermaid") != 0 &&
         strcmp(o->format, "svg") != 0) {
         cli_error("graph: unknown format '%s': dot, mermaid or svg", o->format);
@@ -986,7 +915,7 @@ static int64_t version_of(hf_engine *e, const char *path)
         return 0;
     cJSON *list = cJSON_ParseWithLength(json, len);
     cJSON_ArrayForEach(f, list) {
-        const char *src = jstr(f, "source");
+        const char *src = cli_json_str(f, "source");
         const cJSON *ver = cJSON_GetObjectItemCaseSensitive(f, "version");
         if (src && strcmp(src, path) == 0 && cJSON_IsNumber(ver))
             version = (int64_t)ver->valuedouble;
@@ -1004,20 +933,12 @@ static int draw(const graph_opts *o)
     int64_t version = 0;
     graph g;
     gbuf text = { NULL, 0, 0 };
-    int code = CLI_EXIT_USAGE, rc = hf_engine_new(&e, NULL);
+    int code = CLI_EXIT_USAGE, rc;
 
-    memset(&g, 0, sizeof g);
-    if (rc != HF_OK) {
-        cli_error("graph: cannot create an engine: %s", hf_strerror(rc));
+    e = cli_engine_with_flows("graph", NULL, 0, &o->files, &files);
+    if (!e)
         return CLI_EXIT_USAGE;
-    }
-    files = cli_xrealloc(NULL, o->files.n * sizeof *files);
-    if (cli_load_flows(e, files, (const char *const *)o->files.v, o->files.n) > 0) {
-        for (size_t i = 0; i < o->files.n; i++)
-            if (files[i].error)
-                fprintf(stderr, "%s\n", files[i].error);
-        goto done;
-    }
+    memset(&g, 0, sizeof g);
     id = o->flow ? o->flow : files[o->files.n - 1].flow_id;
     if (!o->flow)
         version = version_of(e, files[o->files.n - 1].path);

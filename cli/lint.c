@@ -6,16 +6,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
+#include "utf8.h"
 #include "util.h"
-
-/* Code points in a UTF-8 string: the bytes that do not continue a sequence. */
-static size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 /* The first `max` code points of s, and "..." when there is more, to show which text. */
 static void snippet(char *out, size_t size, const char *s, size_t max)
@@ -31,12 +24,6 @@ static void snippet(char *out, size_t size, const char *s, size_t max)
         i--;
     memcpy(out, s, i);
     strcpy(out + i, s[i] ? "..." : "");
-}
-
-static const char *str(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 typedef struct step_ref {
@@ -100,7 +87,7 @@ static long lint_locales(FILE *out, const char *file, const cJSON *locales)
 static int is_waiting(const cJSON *step)
 {
     static const char *const kinds[] = { "ask", "action", "wait", "call", NULL };
-    const char *kind = str(step, "kind");
+    const char *kind = cli_json_str(step, "kind");
     const cJSON *e;
 
     if (!kind)
@@ -111,7 +98,7 @@ static int is_waiting(const cJSON *step)
     if (strcmp(kind, "say") != 0)
         return 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(step, "edges")) {
-        const char *via = str(e, "via");
+        const char *via = cli_json_str(e, "via");
         if (via && strncmp(via, "choice:", 7) == 0)
             return 1;
     }
@@ -134,7 +121,7 @@ static void mark_ends(const cJSON **steps, int n, const step_ref *refs, char *en
             if (ends[i])
                 continue;
             cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(steps[i], "edges")) {
-                int to = find_step(refs, n, str(e, "to"));
+                int to = find_step(refs, n, cli_json_str(e, "to"));
                 if (to >= 0 && ends[to]) {
                     ends[i] = 1;
                     changed = 1;
@@ -154,11 +141,11 @@ static long lint_texts(FILE *out, const char *file, const char *step, const cJSO
     long warnings = 0;
 
     cJSON_ArrayForEach(t, texts) {
-        const char *lit = str(t, "literal"), *where = str(t, "where");
+        const char *lit = cli_json_str(t, "literal"), *where = cli_json_str(t, "where");
         char what[160], shown[160];
         size_t n;
 
-        if (!lit || !where || (n = utf8_length(lit)) <= (size_t)max_text)
+        if (!lit || !where || (n = cli_utf8_width(lit)) <= (size_t)max_text)
             continue;
         if (strncmp(where, "choice:", 7) == 0)
             snprintf(what, sizeof what, "the label of choice '%s'", where + 7);
@@ -186,7 +173,7 @@ static long lint_strings(FILE *out, const char *file, const cJSON *strings, long
         cJSON_ArrayForEach(k, loc) {
             char shown[160];
             size_t n;
-            if (!cJSON_IsString(k) || (n = utf8_length(k->valuestring)) <= (size_t)max_text)
+            if (!cJSON_IsString(k) || (n = cli_utf8_width(k->valuestring)) <= (size_t)max_text)
                 continue;
             snippet(shown, sizeof shown, k->valuestring, 40);
             fprintf(out, "%s: warning: string '%s' of locale '%s' is %zu characters, more than "
@@ -202,7 +189,7 @@ static long lint_strings(FILE *out, const char *file, const cJSON *strings, long
 static long lint_action(FILE *out, const char *file, const cJSON *step,
                         const cli_manifest *m)
 {
-    const char *id = str(step, "id"), *name = str(step, "call");
+    const char *id = cli_json_str(step, "id"), *name = cli_json_str(step, "call");
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(step, "args"), *arg;
     const cli_action *a;
     long warnings = 0;
@@ -247,7 +234,7 @@ long cli_lint_flow(FILE *out, hf_engine *e, const char *id, int64_t version, lon
     }
     flow = cJSON_ParseWithLength(json, len);
     steps = cJSON_GetObjectItemCaseSensitive(flow, "steps");
-    file = str(flow, "source");
+    file = cli_json_str(flow, "source");
     if (!cJSON_IsArray(steps) || !file) {
         cli_error("check: flow '%s': hf_flow_describe gave no steps or source", id);
         cJSON_Delete(flow);
@@ -259,7 +246,7 @@ long cli_lint_flow(FILE *out, hf_engine *e, const char *id, int64_t version, lon
     char *ends = cli_xrealloc(NULL, (size_t)(n ? n : 1));
     cJSON_ArrayForEach(s, steps) {
         sv[i] = s;
-        refs[i].id = str(s, "id");
+        refs[i].id = cli_json_str(s, "id");
         refs[i].id = refs[i].id ? refs[i].id : "";
         refs[i].index = i;
         i++;
@@ -271,7 +258,7 @@ long cli_lint_flow(FILE *out, hf_engine *e, const char *id, int64_t version, lon
     warnings += lint_strings(out, file, cJSON_GetObjectItemCaseSensitive(flow, "strings"),
                              max_text);
     for (i = 0; i < n; i++) {
-        const char *sid = str(sv[i], "id"), *kind = str(sv[i], "kind");
+        const char *sid = cli_json_str(sv[i], "id"), *kind = cli_json_str(sv[i], "kind");
         if (!sid || !kind)
             continue;
         if (!ends[i] && is_waiting(sv[i])) {

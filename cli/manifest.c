@@ -11,45 +11,14 @@
 #include <lua.h>
 #include <lualib.h>
 
-typedef struct budget {
-    size_t used, limit;
-    long steps;
-} budget;
+#include "lua_data.h"
 
-/* lua_Alloc with a cap: past it the allocation fails and Lua raises "not enough memory". */
-static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+/* The budget's end: luaL_error names the line of the function that called the one running. */
+static void too_long(lua_State *L, lua_Debug *ar)
 {
-    budget *b = ud;
-    size_t old = ptr ? osize : 0;
-    void *p;
-
-    if (nsize == 0) {
-        free(ptr);
-        b->used -= old;
-        return NULL;
-    }
-    if (nsize > old && b->used - old + nsize > b->limit)
-        return NULL;
-    p = realloc(ptr, nsize);
-    if (p)
-        b->used = b->used - old + nsize;
-    return p;
-}
-
-#define HOOK_EVERY 1000
-
-/* Fires every HOOK_EVERY instructions; past the budget it raises, and keeps raising each time
- * it fires, so nothing in the chunk can carry on. */
-static void count_hook(lua_State *L, lua_Debug *ar)
-{
-    void *ud;
     (void)ar;
-    lua_getallocf(L, &ud);
-    budget *b = ud;
-    b->steps += HOOK_EVERY;
-    if (b->steps > CLI_MANIFEST_INSTRUCTIONS)
-        luaL_error(L, "more than %d instructions: a manifest is data, not a program",
-                   CLI_MANIFEST_INSTRUCTIONS);
+    luaL_error(L, "more than %d instructions: a manifest is data, not a program",
+               CLI_MANIFEST_INSTRUCTIONS);
 }
 
 /* Copies the named fields of the table at src into the table at dst. names ends with NULL. */
@@ -136,14 +105,6 @@ static int name_ok(const char *s)
               *s == '_' || *s == '.' || *s == '-' || *s == ':'))
             return 0;
     return 1;
-}
-
-int cli_strv_has(const cli_strv *list, const char *s)
-{
-    for (size_t i = 0; i < list->n; i++)
-        if (strcmp(list->v[i], s) == 0)
-            return 1;
-    return 0;
 }
 
 /*
@@ -282,14 +243,14 @@ int cli_manifest_read(cli_manifest *m, const char *path, cli_strv *errors)
 {
     size_t len = 0, before = errors->n;
     char *src = cli_read_file(path, &len);
-    budget b = { 0, CLI_MANIFEST_MEMORY, 0 };
+    cli_lua_budget b;
     lua_State *L;
     char *chunkname;
 
     if (!src)
         return -1;
     m->path = cli_xstrdup(path);
-    L = lua_newstate(capped_alloc, &b);
+    L = cli_lua_new(&b, CLI_MANIFEST_MEMORY, CLI_MANIFEST_INSTRUCTIONS, too_long);
     if (!L) {
         free(src);
         add_error(errors, "%s: out of memory", path);
@@ -305,8 +266,7 @@ int cli_manifest_read(cli_manifest *m, const char *path, cli_strv *errors)
     } else {
         lua_pushvalue(L, -2);
         lua_setupvalue(L, -2, 1); /* the chunk's _ENV */
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-        if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        if (cli_lua_pcall_budget(L, 1) != LUA_OK) {
             /* Errors raised in the chunk start with "path:line:"; others (memory) get path. */
             const char *msg = lua_tostring(L, -1);
             if (!msg)
@@ -316,7 +276,6 @@ int cli_manifest_read(cli_manifest *m, const char *path, cli_strv *errors)
             else
                 add_error(errors, "%s: %s", path, msg);
         } else {
-            lua_sethook(L, NULL, 0, 0);
             lua_checkstack(L, 8);
             read_manifest(L, m, errors);
         }

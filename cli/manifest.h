@@ -51,9 +51,6 @@ int cli_manifest_read(cli_manifest *m, const char *path, cli_strv *errors);
 /* The action of that name, or NULL. */
 const cli_action *cli_manifest_find(const cli_manifest *m, const char *name);
 
-/* Whether list holds s. */
-int cli_strv_has(const cli_strv *list, const char *s);
-
 void cli_manifest_free(cli_manifest *m);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fixtures.h"
+#include "json.h"
 #include "render.h"
 #include "run.h"
 #include "util.h"
@@ -27,12 +28,6 @@ typedef struct play {
 
 enum { GOT_EVENT, GOT_NOTHING, GOT_QUIT };
 
-static const char *str(const cJSON *obj, const char *name)
-{
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(m) ? m->valuestring : NULL;
-}
-
 /* Shows an output's components and remembers its choices. */
 static void show(play *p)
 {
@@ -40,7 +35,7 @@ static void show(play *p)
 
     cli_render_ui(stdout, ui);
     cJSON_ArrayForEach(c, ui) {
-        const char *type = str(c, "type");
+        const char *type = cli_json_str(c, "type");
         if (type && strcmp(type, "choices") == 0) {
             cJSON_Delete(p->options);
             p->options = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "options"), 1);
@@ -63,17 +58,6 @@ static const char *prompt(play *p, const char *text)
     return p->line;
 }
 
-static char *print_event(cJSON *ev)
-{
-    char *text = cJSON_PrintUnformatted(ev);
-    cJSON_Delete(ev);
-    if (!text) {
-        cli_error("out of memory");
-        exit(CLI_EXIT_USAGE);
-    }
-    return text;
-}
-
 static cJSON *new_event(const char *type)
 {
     cJSON *ev = cJSON_CreateObject();
@@ -92,7 +76,7 @@ static int slash_command(const char *line, char **event)
         return GOT_QUIT;
     ev = new_event("intent");
     cJSON_AddStringToObject(ev, "name", line + 1);
-    *event = print_event(ev);
+    *event = cli_json_text(ev);
     return GOT_EVENT;
 }
 
@@ -124,7 +108,7 @@ static const char *option_id(const play *p, const char *answer)
             cJSON_GetObjectItemCaseSensitive(p->out, "expects"), "options");
     n = strtol(answer, &end, 10);
     if (end != answer && *end == '\0' && n >= 1 && n <= cJSON_GetArraySize(opts)) {
-        const char *id = str(cJSON_GetArrayItem(opts, (int)n - 1), "id");
+        const char *id = cli_json_str(cJSON_GetArrayItem(opts, (int)n - 1), "id");
         if (id)
             return id;
     }
@@ -147,14 +131,14 @@ static int ask_choice(play *p, char **event)
             continue;
         ev = new_event("choose");
         cJSON_AddStringToObject(ev, "option", option_id(p, literal(answer)));
-        *event = print_event(ev);
+        *event = cli_json_text(ev);
         return GOT_EVENT;
     }
 }
 
 static int ask_input(play *p, const cJSON *expects, char **event)
 {
-    const char *type = str(expects, "input");
+    const char *type = cli_json_str(expects, "input");
     char text[64];
     const char *line;
     int got;
@@ -167,7 +151,7 @@ static int ask_input(play *p, const cJSON *expects, char **event)
         return got;
     ev = new_event("input");
     cJSON_AddStringToObject(ev, "value", literal(line));
-    *event = print_event(ev);
+    *event = cli_json_text(ev);
     return GOT_EVENT;
 }
 
@@ -189,7 +173,7 @@ static cJSON *result_event(const char *id, const cJSON *fixture)
 static int answer_action(play *p, char **event)
 {
     const cJSON *action = cJSON_GetObjectItemCaseSensitive(p->out, "action");
-    const char *id = str(action, "id"), *name = str(action, "name");
+    const char *id = cli_json_str(action, "id"), *name = cli_json_str(action, "name");
     const cJSON *fixture = name ? cli_fixtures_action(p->fx, name) : NULL;
 
     cli_render_action(stdout, action);
@@ -197,9 +181,9 @@ static int answer_action(play *p, char **event)
         id = "";
     if (fixture && !p->manual) {
         fputs("-> fixture: ", stdout);
-        cli_render_json(stdout, fixture);
+        cli_json_put(stdout, fixture);
         fputc('\n', stdout);
-        *event = print_event(result_event(id, fixture));
+        *event = cli_json_text(result_event(id, fixture));
         return GOT_EVENT;
     }
     puts("(type the result data as JSON; Enter: ok with no data; !message: the action failed)");
@@ -228,7 +212,7 @@ static int answer_action(play *p, char **event)
             cJSON_Delete(ev);
             continue;
         }
-        *event = print_event(ev);
+        *event = cli_json_text(ev);
         return GOT_EVENT;
     }
 }
@@ -263,14 +247,15 @@ static cJSON *event_event(const char *name, const cJSON *data)
 
 static int answer_wait(play *p, const cJSON *expects, char **event)
 {
-    const char *name = str(expects, "event") ? str(expects, "event") : str(expects, "name");
+    const char *name = cli_json_str(expects, "event") ? cli_json_str(expects, "event")
+                                                      : cli_json_str(expects, "name");
     const cJSON *fixture = name ? cli_fixtures_event(p->fx, name) : NULL;
 
     if (fixture && !p->manual) {
         printf("-> fixture event: %s ", name);
-        cli_render_json(stdout, fixture);
+        cli_json_put(stdout, fixture);
         fputc('\n', stdout);
-        *event = print_event(event_event(name, fixture));
+        *event = cli_json_text(event_event(name, fixture));
         return GOT_EVENT;
     }
     if (name)
@@ -289,13 +274,13 @@ static int answer_wait(play *p, const cJSON *expects, char **event)
             return got;
         answer = trim(p->line);
         if (strcmp(answer, "t") == 0 || (!name && !*answer)) {
-            *event = print_event(tick_at(wait_deadline(p, expects)));
+            *event = cli_json_text(tick_at(wait_deadline(p, expects)));
         } else if (answer[0] == 't' && answer[1] == ' ') {
-            *event = print_event(tick_at(p->now + strtod(answer + 2, NULL)));
+            *event = cli_json_text(tick_at(p->now + strtod(answer + 2, NULL)));
         } else if (!*answer) {
-            *event = print_event(event_event(name, NULL));
+            *event = cli_json_text(event_event(name, NULL));
         } else if (name && cJSON_IsObject(data = cJSON_Parse(answer))) {
-            *event = print_event(event_event(name, data));
+            *event = cli_json_text(event_event(name, data));
             cJSON_Delete(data);
         } else {
             cJSON_Delete(data);
@@ -310,7 +295,7 @@ static int answer_wait(play *p, const cJSON *expects, char **event)
 static int next_event(play *p, char **event)
 {
     const cJSON *expects = cJSON_GetObjectItemCaseSensitive(p->out, "expects");
-    const char *kind = str(expects, "kind");
+    const char *kind = cli_json_str(expects, "kind");
 
     if (hf_session_status(p->s) == HF_STATUS_ACTION)
         return answer_action(p, event);
@@ -331,7 +316,7 @@ static void send(play *p, const char *event)
 
     if (rc != HF_OK) {
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(out, "error");
-        const char *msg = str(err, "message");
+        const char *msg = cli_json_str(err, "message");
         printf("! %s\n", msg ? msg : hf_strerror(rc));
         p->manual = 1;
         cJSON_Delete(out);

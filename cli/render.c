@@ -4,23 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_render_json(FILE *out, const cJSON *item)
-{
-    char *s = item ? cJSON_PrintUnformatted(item) : NULL;
-    fputs(s ? s : "null", out);
-    free(s);
-}
-
-const char *cli_json_string(const cJSON *obj, const char *const *names)
-{
-    for (; *names; names++) {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, *names);
-        if (cJSON_IsString(m))
-            return m->valuestring;
-    }
-    return NULL;
-}
-
 static int name_in(const char *name, const char *const *names)
 {
     for (; *names; names++)
@@ -35,7 +18,7 @@ static void render_value(FILE *out, const cJSON *v)
     if (cJSON_IsString(v))
         fputs(v->valuestring, out);
     else
-        cli_render_json(out, v);
+        cli_json_put(out, v);
 }
 
 static const char *const title_names[] = { "title", "heading", "name", NULL };
@@ -121,7 +104,7 @@ static void render_link(FILE *out, const cJSON *c)
         fprintf(out, "-> %s\n", label ? label : url);
     else {
         fputs("-> link ", out);
-        cli_render_json(out, c);
+        cli_json_put(out, c);
         fputc('\n', out);
     }
 }
@@ -144,7 +127,7 @@ static void render_component(FILE *out, const cJSON *c)
     const char *type = cli_json_string(c, (const char *const[]){ "type", NULL });
 
     if (!type) {
-        cli_render_json(out, c);
+        cli_json_put(out, c);
         fputc('\n', out);
     } else if (strcmp(type, "text") == 0) {
         const char *text = cli_json_string(c, msg_names);
@@ -164,7 +147,7 @@ static void render_component(FILE *out, const cJSON *c)
         render_link(out, c);
     } else {
         fprintf(out, "[%s] ", type);
-        cli_render_json(out, c);
+        cli_json_put(out, c);
         fputc('\n', out);
     }
 }
@@ -186,7 +169,7 @@ void cli_render_action(FILE *out, const cJSON *action)
 
     fprintf(out, "[action %s %s ", id ? id : "?", name ? name : "?");
     if (args)
-        cli_render_json(out, args);
+        cli_json_put(out, args);
     else
         fputs("{}", out);
     fputs("]\n", out);
@@ -233,7 +216,7 @@ static void render_escalation(FILE *out, const cJSON *esc)
     }
     if (collected) {
         fputs("collected: ", out);
-        cli_render_json(out, collected);
+        cli_json_put(out, collected);
         fputc('\n', out);
     }
 }

@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
+
 /* Prints each component of an output's "ui" array: text as paragraphs, choices as a numbered
  * list, error as "! message", card/list/link readably. An `input` component prints nothing:
  * the prompt names its type. */
@@ -20,11 +22,5 @@ void cli_render_action(FILE *out, const cJSON *action);
 /* Prints the closing line of a final output ("== resolved ==", "== escalated: reason (skills,
  * priority) ==" with the escalation's summary, flags and collected context). */
 void cli_render_end(FILE *out, const cJSON *output);
-
-/* Prints item as compact JSON ("null" for NULL). */
-void cli_render_json(FILE *out, const cJSON *item);
-
-/* The first of the given members of obj that is a string, or NULL. names ends with NULL. */
-const char *cli_json_string(const cJSON *obj, const char *const *names);
 
 #endif

@@ -13,7 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "cli.h"
+#include "json.h"
+#include "keyfile.h"
 #include "load.h"
 #include "run.h"
 #include "util.h"
@@ -75,12 +78,6 @@ typedef struct replay_opts {
 static const cJSON *member(const cJSON *o, const char *name)
 {
     return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_member(const cJSON *o, const char *name)
-{
-    const cJSON *v = member(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 /* Parses text as one JSON value with nothing but white space after it. */
@@ -257,30 +254,25 @@ static size_t split_array(const char *text, size_t len, const char ***starts, si
 
 static void print_time(FILE *out, double at)
 {
-    char buf[64] = "?";
-    time_t t = (time_t)at;
-    struct tm tm;
-
-    if (gmtime_r(&t, &tm))
-        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(out, "%s (%.0f)", buf, at);
+    char buf[64];
+    fprintf(out, "%s (%.0f)", cli_utc_date(buf, sizeof buf, (time_t)at), at);
 }
 
 /* An event in a few words: "choose unfreeze", "result a1 ok {...}", "tick". */
 static void print_event(FILE *out, const cJSON *ev)
 {
-    const char *type = str_member(ev, "type"), *s;
+    const char *type = cli_json_str(ev, "type"), *s;
     const cJSON *at = member(ev, "at");
 
     if (!type) {
         print_compact(out, ev, 100);
     } else if (strcmp(type, "choose") == 0) {
-        fprintf(out, "choose %s", (s = str_member(ev, "option")) ? s : "?");
+        fprintf(out, "choose %s", (s = cli_json_str(ev, "option")) ? s : "?");
     } else if (strcmp(type, "input") == 0) {
         fputs("input ", out);
         print_compact(out, member(ev, "value"), 80);
     } else if (strcmp(type, "result") == 0) {
-        fprintf(out, "result %s ", (s = str_member(ev, "action")) ? s : "?");
+        fprintf(out, "result %s ", (s = cli_json_str(ev, "action")) ? s : "?");
         if (cJSON_IsTrue(member(ev, "ok"))) {
             fputs("ok", out);
             if (member(ev, "data")) {
@@ -295,9 +287,9 @@ static void print_event(FILE *out, const cJSON *ev)
             }
         }
     } else if (strcmp(type, "intent") == 0) {
-        fprintf(out, "intent %s", (s = str_member(ev, "name")) ? s : "?");
+        fprintf(out, "intent %s", (s = cli_json_str(ev, "name")) ? s : "?");
     } else if (strcmp(type, "event") == 0) {
-        fprintf(out, "event %s", (s = str_member(ev, "name")) ? s : "?");
+        fprintf(out, "event %s", (s = cli_json_str(ev, "name")) ? s : "?");
         if (member(ev, "data")) {
             fputc(' ', out);
             print_compact(out, member(ev, "data"), 80);
@@ -326,18 +318,18 @@ static void print_strings(FILE *out, const cJSON *arr)
 /* "waiting at frozen for a choice", "action at check_card: a1 cards.get_status {...}". */
 static void print_state(FILE *out, const cJSON *o)
 {
-    const char *status = str_member(o, "status"), *step = str_member(o, "step"), *s;
+    const char *status = cli_json_str(o, "status"), *step = cli_json_str(o, "step"), *s;
     const cJSON *ex = member(o, "expects"), *act = member(o, "action"), *es, *v;
 
     fprintf(out, "%s at %s", status ? status : "?", step ? step : "?");
-    if ((s = str_member(o, "subflow")))
+    if ((s = cli_json_str(o, "subflow")))
         fprintf(out, " in subflow %s", s);
     if (status && strcmp(status, "waiting") == 0 && ex) {
-        const char *kind = str_member(ex, "kind");
+        const char *kind = cli_json_str(ex, "kind");
         if (kind && strcmp(kind, "input") == 0)
-            fprintf(out, ", for an input (%s)", (s = str_member(ex, "input")) ? s : "?");
+            fprintf(out, ", for an input (%s)", (s = cli_json_str(ex, "input")) ? s : "?");
         else if (kind && strcmp(kind, "event") == 0)
-            fprintf(out, ", for the event %s", (s = str_member(ex, "event")) ? s : "?");
+            fprintf(out, ", for the event %s", (s = cli_json_str(ex, "event")) ? s : "?");
         else if (kind && strcmp(kind, "choice") == 0)
             fputs(", for a choice", out);
         else
@@ -347,16 +339,16 @@ static void print_state(FILE *out, const cJSON *o)
             print_time(out, v->valuedouble);
         }
     } else if (act) {
-        const char *id = str_member(act, "id"), *name = str_member(act, "name");
+        const char *id = cli_json_str(act, "id"), *name = cli_json_str(act, "name");
         fprintf(out, ": action %s %s ", id ? id : "?", name ? name : "?");
         print_compact(out, member(act, "args"), 100);
     } else if ((es = member(o, "escalation"))) {
-        fprintf(out, ": reason %s", (s = str_member(es, "reason")) ? s : "?");
+        fprintf(out, ": reason %s", (s = cli_json_str(es, "reason")) ? s : "?");
         if (cJSON_GetArraySize(v = member(es, "skills"))) {
             fputs(", skills ", out);
             print_strings(out, v);
         }
-        if ((s = str_member(es, "priority")))
+        if ((s = cli_json_str(es, "priority")))
             fprintf(out, ", priority %s", s);
         if (cJSON_GetArraySize(v = member(es, "flags"))) {
             fputs(", flags ", out);
@@ -369,20 +361,20 @@ static void print_state(FILE *out, const cJSON *o)
 static void print_ui(FILE *out, const cJSON *o)
 {
     for (const cJSON *c = member(o, "ui") ? member(o, "ui")->child : NULL; c; c = c->next) {
-        const char *type = str_member(c, "type"), *s;
+        const char *type = cli_json_str(c, "type"), *s;
         if (type && strcmp(type, "input") == 0)
             continue; /* the state line says what input it waits for */
         fputs("           ", out);
-        if (type && strcmp(type, "text") == 0 && (s = str_member(c, "text"))) {
+        if (type && strcmp(type, "text") == 0 && (s = cli_json_str(c, "text"))) {
             fprintf(out, "%s\n", s);
-        } else if (type && strcmp(type, "error") == 0 && (s = str_member(c, "text"))) {
+        } else if (type && strcmp(type, "error") == 0 && (s = cli_json_str(c, "text"))) {
             fprintf(out, "! %s\n", s);
         } else if (type && strcmp(type, "choices") == 0) {
             fputs("choices:", out);
             for (const cJSON *op = member(c, "options") ? member(c, "options")->child : NULL; op;
                  op = op->next)
-                fprintf(out, " %s \"%s\"%s", (s = str_member(op, "id")) ? s : "?",
-                        str_member(op, "label") ? str_member(op, "label") : "?",
+                fprintf(out, " %s \"%s\"%s", (s = cli_json_str(op, "id")) ? s : "?",
+                        cli_json_str(op, "label") ? cli_json_str(op, "label") : "?",
                         op->next ? "," : "");
             fputc('\n', out);
         } else {
@@ -425,9 +417,7 @@ static char *read_log(hf_engine *e, const char *path, int have_key)
     if (!cli_is_snapshot(bytes, len))
         return bytes;
     if (hf_session_restore(&s, e, bytes, len) != HF_OK) {
-        cli_error("replay: %s: %s%s", path, hf_engine_errmsg(e),
-                  !have_key && len > 5 && (bytes[5] & 2) ? " (give its key with --key KEYFILE)"
-                                                         : "");
+        cli_snapshot_error("replay", path, e, bytes, len, have_key);
         free(bytes);
         return NULL;
     }
@@ -463,7 +453,7 @@ static int parse_log(event_log *lg, const char *path, const char *text)
     lg->root = parse_whole(text, strlen(text));
     if (!cJSON_IsObject(lg->root))
         why = "it is not a JSON object (nor a snapshot)";
-    else if (!(lg->flow = str_member(lg->root, "flow")))
+    else if (!(lg->flow = cli_json_str(lg->root, "flow")))
         why = "it has no \"flow\" string";
     else if (!cJSON_IsNumber(v = member(lg->root, "version")) || !(v->valuedouble >= 1) ||
              v->valuedouble > 9007199254740992.0 ||
@@ -639,8 +629,7 @@ static int replay_log(const replay_opts *o)
     if (o->key && cli_snapshot_key("replay", o->key, key) != 0)
         return CLI_EXIT_USAGE;
     for (size_t i = 1; i < o->args.n; i++)
-        if (cli_file_role_of(o->args.v[i]) == CLI_FILE_FLOW)
-            cli_strv_push_file(&flows, o->args.v[i]);
+        cli_operand_flow(&flows, o->args.v[i], 0);
     if (flows.n == 0) {
         cli_error("replay: no flow files given; try 'helpflow replay --help'");
         goto done;
@@ -703,32 +692,19 @@ done:
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_args(int argc, char **argv, replay_opts *o)
 {
-    int only_files = 0;
+    const cli_option options[] = {
+        { .name = "--quiet", .alias = "-q", .flag = &o->quiet },
+        { .name = "--json", .flag = &o->json },
+        { .name = "--claim", .value = &o->claim },
+        { .name = "--key", .value = &o->key },
+        { .name = NULL },
+    };
+    const cli_args args = { "replay", "replay", NULL, usage, options, cli_operand_push,
+                            &o->args };
+    int code = cli_parse_args(&args, argc, argv);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-
-        if (only_files || a[0] != '-' || a[1] == '\0') {
-            cli_strv_push(&o->args, a);
-        } else if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = 1;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if ((r = cli_option_value("replay", argc, argv, &i, "--claim", &o->claim)) != 0 ||
-                   (r = cli_option_value("replay", argc, argv, &i, "--key", &o->key)) != 0) {
-            if (r < 0)
-                return CLI_EXIT_USAGE;
-        } else {
-            cli_error("replay: unknown option '%s'; try 'helpflow replay --help'", a);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    if (code >= 0)
+        return code;
     if (o->args.n == 0) {
         cli_error("replay: give the LOG and the flow files; try 'helpflow replay --help'");
         return CLI_EXIT_USAGE;

@@ -6,15 +6,16 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "args.h"
 #include "cli.h"
 #include "report.h"
+#include "utf8.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -67,38 +68,6 @@ typedef struct reader {
 } reader;
 
 enum { MAX_MESSAGES = 20 }; /* malformed lines named one by one; the rest are counted */
-
-/* The length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no overlongs, no surrogates). */
-static size_t utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        unsigned char lo = s[0] == 0xE0 ? 0xA0 : 0x80, hi = s[0] == 0xED ? 0x9F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        unsigned char lo = s[0] == 0xF0 ? 0x90 : 0x80, hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4
-                                                                                          : 0;
-    }
-    return 0;
-}
-
-/* Byte offset of the first invalid UTF-8 sequence in s, or -1. */
-static long bad_utf8_at(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_len(p);
-        if (n == 0)
-            return (long)(p - (const unsigned char *)s);
-        p += n;
-    }
-    return -1;
-}
 
 static int is_whole(const cJSON *j, double min)
 {
@@ -331,7 +300,7 @@ static int read_stream(reader *rd, FILE *in, const char *name)
         }
         if (cli_is_blank(line))
             continue;
-        long at = bad_utf8_at(line);
+        long at = cli_utf8_bad_at(line, strlen(line));
         if (at >= 0) {
             snprintf(why, sizeof why, "not valid UTF-8 (byte %ld)", at + 1);
             bad_line(rd, name, lineno, why);
@@ -442,15 +411,6 @@ static char *term_safe(const char *s)
     return out;
 }
 
-/* Columns on screen: one per code point (continuation bytes take none). */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
 typedef struct table {
     const char *align; /* 'l' or 'r' per column */
     size_t ncols, nrows, cap;
@@ -475,7 +435,7 @@ static void table_print(FILE *out, table *t)
     for (size_t c = 0; c < t->ncols; c++) {
         w[c] = 0;
         for (size_t r = 0; r < t->nrows; r++) {
-            size_t cw = width(t->cells[r * t->ncols + c]);
+            size_t cw = cli_utf8_width(t->cells[r * t->ncols + c]);
             if (cw > w[c])
                 w[c] = cw;
         }
@@ -486,7 +446,7 @@ static void table_print(FILE *out, table *t)
             last--;
         for (size_t c = 0; c < last; c++) {
             const char *cell = t->cells[r * t->ncols + c];
-            size_t pad = w[c] - width(cell);
+            size_t pad = w[c] - cli_utf8_width(cell);
             if (c > 0)
                 fputs("  ", out);
             if (t->align[c] == 'r')
@@ -502,21 +462,9 @@ static void table_print(FILE *out, table *t)
     free(w);
 }
 
-static char *fmt(const char *f, ...) CLI_PRINTF(1, 2);
-
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    char tmp[128];
-    va_start(ap, f);
-    vsnprintf(tmp, sizeof tmp, f, ap);
-    va_end(ap);
-    return cli_xstrdup(tmp);
-}
-
 static char *fmt_seconds(double s)
 {
-    return s == floor(s) ? fmt("%.0f", s) : fmt("%.1f", s);
+    return s == floor(s) ? cli_format("%.0f", s) : cli_format("%.1f", s);
 }
 
 static void group_row(table *t, const rp_group *g)
@@ -529,14 +477,14 @@ static void group_row(table *t, const rp_group *g)
 
     rp_human_duration(median, human);
     cells[0] = cli_xstrdup(g->flow ? g->flow : "all flows");
-    cells[1] = g->flow ? fmt("%lld", (long long)g->version) : cli_xstrdup("");
-    cells[2] = fmt("%ld", g->sessions);
-    cells[3] = fmt("%ld", g->outcomes[RP_RESOLVED]);
-    cells[4] = fmt("%.1f%%", rp_containment(g));
-    cells[5] = fmt("%ld", g->outcomes[RP_ESCALATED]);
-    cells[6] = fmt("%ld", g->outcomes[RP_CANCELLED]);
-    cells[7] = fmt("%ld", g->outcomes[RP_ABANDONED]);
-    cells[8] = fmt("%ld", g->outcomes[RP_FAILED]);
+    cells[1] = g->flow ? cli_format("%lld", (long long)g->version) : cli_xstrdup("");
+    cells[2] = cli_format("%ld", g->sessions);
+    cells[3] = cli_format("%ld", g->outcomes[RP_RESOLVED]);
+    cells[4] = cli_format("%.1f%%", rp_containment(g));
+    cells[5] = cli_format("%ld", g->outcomes[RP_ESCALATED]);
+    cells[6] = cli_format("%ld", g->outcomes[RP_CANCELLED]);
+    cells[7] = cli_format("%ld", g->outcomes[RP_ABANDONED]);
+    cells[8] = cli_format("%ld", g->outcomes[RP_FAILED]);
     cells[9] = cli_xstrdup(human);
     cells[10] = fmt_seconds(median);
     if (top) {
@@ -581,10 +529,11 @@ static void print_text(FILE *out, const rp_report *r)
         size_t *order = rp_tally_ranked(&g->reasons);
         for (size_t k = 0; k < g->reasons.n; k++) {
             long n = g->reasons.counts[order[k]];
-            char *cells[5] = { g->flow, fmt("%lld", (long long)g->version),
-                               g->reasons.keys[order[k]], fmt("%ld", n),
-                               fmt("%.1f%%", round(1000.0 * (double)n /
-                                                   (double)g->outcomes[RP_ESCALATED]) / 10) };
+            char *cells[5] = { g->flow, cli_format("%lld", (long long)g->version),
+                               g->reasons.keys[order[k]], cli_format("%ld", n),
+                               cli_format("%.1f%%", round(1000.0 * (double)n /
+                                                          (double)g->outcomes[RP_ESCALATED]) /
+                                                        10) };
             table_add(&e, cells);
             free(cells[1]);
             free(cells[3]);
@@ -699,41 +648,43 @@ static int write_html(const char *path, const rp_report *r)
     return rc;
 }
 
+/* The outcome files: "-" is stdin, read once however often it is named before "--". */
+typedef struct inputs {
+    cli_strv files;
+    int stdin_seen;
+} inputs;
+
+static int take_input(void *ud, const char *path, int quoted)
+{
+    inputs *in = ud;
+
+    if (strcmp(path, "-") == 0 && !quoted) {
+        if (!in->stdin_seen++) /* stdin can be read once */
+            cli_strv_push(&in->files, path);
+    } else {
+        cli_strv_push_file(&in->files, path);
+    }
+    return 0;
+}
+
 int cli_report(int argc, char **argv)
 {
-    cli_strv files = { NULL, 0, 0 };
+    inputs in = { { NULL, 0, 0 }, 0 };
+    cli_strv *files = &in.files;
     const char *html = NULL;
-    int json = 0, only_paths = 0, code = CLI_EXIT_USAGE, stdin_seen = 0;
+    int json = 0, code;
+    const cli_option options[] = {
+        { .name = "--json", .flag = &json },
+        { .name = "--html", .value = &html, .how = CLI_OPT_FILE },
+        { .name = NULL },
+    };
+    const cli_args args = { "report", "report", NULL, usage, options, take_input, &in };
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!only_paths && strcmp(a, "--") == 0) {
-            only_paths = 1;
-        } else if (!only_paths && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            usage(stdout);
-            cli_strv_free(&files);
-            return CLI_EXIT_OK;
-        } else if (!only_paths && strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (!only_paths && strcmp(a, "--html") == 0) {
-            if (i + 1 >= argc) {
-                cli_error("report: --html needs a file; try 'helpflow report --help'");
-                goto done;
-            }
-            html = argv[++i];
-        } else if (!only_paths && strncmp(a, "--html=", 7) == 0) {
-            html = a + 7;
-        } else if (!only_paths && a[0] == '-' && a[1] != '\0') {
-            cli_error("report: unknown option '%s'; try 'helpflow report --help'", a);
-            goto done;
-        } else if (strcmp(a, "-") == 0 && !only_paths) {
-            if (!stdin_seen++) /* stdin can be read once */
-                cli_strv_push(&files, a);
-        } else {
-            cli_strv_push_file(&files, a);
-        }
-    }
-    if (files.n == 0) {
+    code = cli_parse_args(&args, argc, argv);
+    if (code >= 0)
+        goto done;
+    code = CLI_EXIT_USAGE;
+    if (files->n == 0) {
         cli_error("report: no outcome files given ('-' reads stdin); try 'helpflow report --help'");
         goto done;
     }
@@ -747,9 +698,9 @@ int cli_report(int argc, char **argv)
     memset(&r, 0, sizeof r);
     memset(&rd, 0, sizeof rd);
     rd.r = &r;
-    r.files = (const char *const *)files.v;
-    r.nfiles = files.n;
-    if (read_inputs(&rd, &files) == 0) {
+    r.files = (const char *const *)files->v;
+    r.nfiles = files->n;
+    if (read_inputs(&rd, files) == 0) {
         if (r.ngroups > 1)
             qsort(r.groups, r.ngroups, sizeof *r.groups, by_flow_then_version);
         int failed = 0;
@@ -770,6 +721,6 @@ int cli_report(int argc, char **argv)
     rp_tally_free(&rd.group_keys);
     report_free(&r);
 done:
-    cli_strv_free(&files);
+    cli_strv_free(files);
     return code;
 }

@@ -8,6 +8,7 @@
 
 #include "helpflow.h"
 
+#include "args.h"
 #include "cli.h"
 #include "util.h"
 
@@ -40,26 +41,10 @@ static void usage(FILE *out)
           out);
 }
 
-/* The whole of stdin, NUL-terminated. */
-static char *read_stdin(size_t *len)
-{
-    size_t used = 0, cap = 8192;
-    char *buf = cli_xrealloc(NULL, cap);
-    size_t got;
-    while ((got = fread(buf + used, 1, cap - used - 1, stdin)) > 0) {
-        used += got;
-        if (cap - used < 4096)
-            buf = cli_xrealloc(buf, cap *= 2);
-    }
-    buf[used] = '\0';
-    *len = used;
-    return buf;
-}
-
 static char *read_input(const char *what, const char *path, size_t *len)
 {
     if (strcmp(path, "-") == 0)
-        return read_stdin(len);
+        return cli_read_stream(stdin, len);
     char *text = cli_read_file(path, len);
     if (!text)
         cli_error("route: cannot read the %s %s: %s", what, path, strerror(errno));
@@ -81,8 +66,7 @@ static int decide(const char *routing, const char *queues, const char *escalatio
         cli_error("route: cannot create an engine: %s", hf_strerror(rc));
         goto done;
     }
-    const char *base = strrchr(routing, '/');
-    rc = hf_engine_load_routing(e, rsrc, rlen, base ? base + 1 : routing);
+    rc = hf_engine_load_routing(e, rsrc, rlen, cli_base_name(routing));
     if (rc != HF_OK) {
         cli_error("route: the routing config does not load (%s):\n%s", hf_strerror(rc),
                   hf_engine_errmsg(e));
@@ -121,43 +105,42 @@ done:
     return code;
 }
 
+typedef struct route_args {
+    const char *escalation;
+} route_args;
+
+static int take_escalation(void *ud, const char *path, int quoted)
+{
+    route_args *r = ud;
+    (void)quoted;
+    if (r->escalation) {
+        cli_error("route: one escalation at a time; try 'helpflow route --help'");
+        return -1;
+    }
+    r->escalation = path;
+    return 0;
+}
+
 int cli_route(int argc, char **argv)
 {
-    const char *routing = NULL, *queues = NULL, *escalation = NULL;
-    int explain = 0, only_paths = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!only_paths && strcmp(a, "--") == 0) {
-            only_paths = 1;
-        } else if (!only_paths && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!only_paths && strcmp(a, "--explain") == 0) {
-            explain = 1;
-        } else if (!only_paths && (strcmp(a, "--routing") == 0 || strcmp(a, "--queues") == 0)) {
-            if (i + 1 >= argc) {
-                cli_error("route: %s needs a file; try 'helpflow route --help'", a);
-                return CLI_EXIT_USAGE;
-            }
-            *(a[2] == 'r' ? &routing : &queues) = argv[++i];
-        } else if (!only_paths && strncmp(a, "--routing=", 10) == 0) {
-            routing = a + 10;
-        } else if (!only_paths && strncmp(a, "--queues=", 9) == 0) {
-            queues = a + 9;
-        } else if (!only_paths && a[0] == '-' && a[1] != '\0') {
-            cli_error("route: unknown option '%s'; try 'helpflow route --help'", a);
-            return CLI_EXIT_USAGE;
-        } else if (escalation) {
-            cli_error("route: one escalation at a time; try 'helpflow route --help'");
-            return CLI_EXIT_USAGE;
-        } else {
-            escalation = a;
-        }
-    }
-    if (!routing || !queues || !escalation) {
+    const char *routing = NULL, *queues = NULL;
+    route_args r = { NULL };
+    int explain = 0;
+    const cli_option options[] = {
+        { .name = "--explain", .flag = &explain },
+        { .name = "--routing", .value = &routing, .how = CLI_OPT_FILE },
+        { .name = "--queues", .value = &queues, .how = CLI_OPT_FILE },
+        { .name = NULL },
+    };
+    const cli_args args = { "route", "route", NULL, usage, options, take_escalation, &r };
+    int code = cli_parse_args(&args, argc, argv);
+
+    if (code >= 0)
+        return code;
+    if (!routing || !queues || !r.escalation) {
         cli_error("route: needs --routing FILE, --queues LIVE.json and ESCALATION.json; try "
                   "'helpflow route --help'");
         return CLI_EXIT_USAGE;
     }
-    return decide(routing, queues, escalation, explain);
+    return decide(routing, queues, r.escalation, explain);
 }

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "fixtures.h"
+#include "keyfile.h"
 #include "load.h"
 #include "run.h"
 #include "util.h"
@@ -94,63 +96,25 @@ typedef struct run_opts {
     cli_strv files;
 } run_opts;
 
-int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name,
-                     const char **value)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        cli_error("%s: option '%s' needs a value; try 'helpflow %s --help'", cmd, name, cmd);
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
-    int only_files = 0;
+    const cli_option options[] = {
+        { .name = "--json", .flag = &o->json },
+        { .name = "--flow", .value = &o->flow },
+        { .name = "--context", .value = &o->context },
+        { .name = "--save", .value = &o->save },
+        { .name = "--restore", .value = &o->restore },
+        { .name = "--key", .value = &o->key },
+        { .name = "--log", .value = &o->log },
+        { .name = "--migrate", .value = &o->migrate },
+        { .name = NULL },
+    };
+    const cli_args args = { "run", "run", NULL, usage, options, cli_operand_flow, &o->files };
+    int code = cli_parse_args(&args, argc, argv);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-
-        if (only_files || a[0] != '-' || a[1] == '\0') {
-            if (cli_file_role_of(a) == CLI_FILE_FLOW)
-                cli_strv_push_file(&o->files, a);
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if ((r = cli_option_value("run", argc, argv, &i, "--flow", &o->flow)) != 0 ||
-                   (r = cli_option_value("run", argc, argv, &i, "--context", &o->context)) != 0 ||
-                   (r = cli_option_value("run", argc, argv, &i, "--save", &o->save)) != 0 ||
-                   (r = cli_option_value("run", argc, argv, &i, "--restore", &o->restore)) != 0 ||
-                   (r = cli_option_value("run", argc, argv, &i, "--key", &o->key)) != 0 ||
-                   (r = cli_option_value("run", argc, argv, &i, "--log", &o->log)) != 0 ||
-                   (r = cli_option_value("run", argc, argv, &i, "--migrate", &o->migrate)) != 0) {
-            if (r < 0)
-                return CLI_EXIT_USAGE;
-        } else {
-            cli_error("run: unknown option '%s'; try 'helpflow run --help'", a);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    if (code >= 0)
+        return code;
     if (o->files.n == 0) {
         cli_error("run: no flow files given; try 'helpflow run --help'");
         return CLI_EXIT_USAGE;
@@ -229,41 +193,6 @@ static int start_session(hf_session **s, hf_engine *e, const char *flow, const c
     return -1;
 }
 
-hf_engine *cli_engine_with_flows(const char *cmd, const unsigned char *key, int event_log,
-                                 const cli_strv *files, cli_flowfile **loaded)
-{
-    hf_engine_options opts = HF_ENGINE_OPTIONS_INIT;
-    hf_engine *e = NULL;
-    cli_flowfile *ff = cli_xrealloc(NULL, (files->n ? files->n : 1) * sizeof *ff);
-    int rc;
-
-    opts.snapshot_key = key;
-    opts.event_log = event_log;
-    if (loaded)
-        *loaded = NULL;
-    if ((rc = hf_engine_new(&e, &opts)) != HF_OK) {
-        cli_error("%s: cannot create an engine: %s", cmd, hf_strerror(rc));
-        free(ff);
-        return NULL;
-    }
-    if (cli_load_flows(e, ff, (const char *const *)files->v, files->n) > 0) {
-        for (size_t i = 0; i < files->n; i++)
-            if (ff[i].error)
-                fprintf(stderr, "%s\n", ff[i].error);
-        cli_flowfiles_free(ff, files->n);
-        free(ff);
-        hf_engine_free(e);
-        return NULL;
-    }
-    if (loaded) {
-        *loaded = ff;
-    } else {
-        cli_flowfiles_free(ff, files->n);
-        free(ff);
-    }
-    return e;
-}
-
 /* Restores the snapshot in path into *s. 0, or -1 after a message. *last_at receives the
  * time of its last event, from which the terminal counts timeouts. */
 static int restore_session(hf_session **s, hf_engine *e, const run_opts *o, double *last_at)
@@ -279,9 +208,7 @@ static int restore_session(hf_session **s, hf_engine *e, const run_opts *o, doub
     }
     rc = hf_session_restore(s, e, bytes, len);
     if (rc != HF_OK) {
-        cli_error("run: %s: %s%s", o->restore, hf_engine_errmsg(e),
-                  !o->key && cli_is_snapshot(bytes, len) && len > 5 && (bytes[5] & 2)
-                      ? " (give its key with --key KEYFILE)" : "");
+        cli_snapshot_error("run", o->restore, e, bytes, len, o->key != NULL);
         free(bytes);
         return -1;
     }
@@ -325,7 +252,7 @@ static int save_session(hf_session *s, hf_engine *e, const run_opts *o)
             cli_error("run: cannot snapshot the session: %s", hf_engine_errmsg(e));
             return -1;
         }
-        if (cli_write_atomic("run", o->save, bytes, len) != 0)
+        if (cli_write_atomic("run", o->save, bytes, len, 0600) != 0)
             return -1;
     }
     if (o->log) {
@@ -336,7 +263,7 @@ static int save_session(hf_session *s, hf_engine *e, const run_opts *o)
         char *text = cli_xrealloc(NULL, len + 1);
         memcpy(text, json, len);
         text[len] = '\n';
-        int rc = cli_write_atomic("run", o->log, text, len + 1);
+        int rc = cli_write_atomic("run", o->log, text, len + 1, 0600);
         free(text);
         if (rc != 0)
             return -1;

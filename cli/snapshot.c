@@ -1,7 +1,6 @@
 /*
  * snapshot.c — `helpflow snapshot`: snapshot keys, and what a snapshot holds (docs/snapshots.md).
- * Also the snapshot file helpers run and replay share (run.h): key files and whole-or-nothing
- * writes.
+ * Also what run and replay share about snapshot bytes (run.h).
  *
  * The format is the library's business: inspect hands the bytes to hf_snapshot_inspect(), which
  * verifies them as a restore would, and prints the state it returns. The state's member names
@@ -10,17 +9,18 @@
  * shown only when the flows are loaded too.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
+#include "args.h"
 #include "cli.h"
+#include "json.h"
+#include "keyfile.h"
 #include "load.h"
 #include "run.h"
 #include "util.h"
@@ -65,105 +65,29 @@ static void usage(FILE *out)
 
 /* ---- helpers shared with run and replay (run.h) ------------------------------------------- */
 
-void cli_wipe(void *p, size_t n)
-{
-    sodium_memzero(p, n);
-}
-
 int cli_is_snapshot(const void *bytes, size_t len)
 {
     return len >= 4 && memcmp(bytes, "HFSN", 4) == 0;
 }
 
-static int hex_digit(int c)
+void cli_snapshot_error(const char *cmd, const char *path, hf_engine *e, const void *bytes,
+                        size_t len, int have_key)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+    const unsigned char *b = bytes;
 
-int cli_snapshot_key(const char *cmd, const char *path, unsigned char *key)
-{
-    size_t len = 0, digits = 0;
-    char *text = cli_read_file(path, &len);
-    struct stat st;
-
-    if (!text) {
-        cli_error("%s: %s: %s", cmd, path, strerror(errno));
-        return -1;
-    }
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        len--;
-    for (; digits < len && hex_digit((unsigned char)text[digits]) >= 0; digits++)
-        ;
-    if (digits != len || len != 2 * HF_SNAPSHOT_KEYBYTES) {
-        cli_error("%s: %s is not a snapshot key file (one line of %d hex digits, as 'helpflow "
-                  "snapshot keygen' writes)", cmd, path, 2 * HF_SNAPSHOT_KEYBYTES);
-        cli_wipe(text, len);
-        free(text);
-        return -1;
-    }
-    for (size_t i = 0; i < HF_SNAPSHOT_KEYBYTES; i++)
-        key[i] = (unsigned char)(hex_digit((unsigned char)text[2 * i]) << 4 |
-                                 hex_digit((unsigned char)text[2 * i + 1]));
-    cli_wipe(text, len);
-    free(text);
-    if (stat(path, &st) == 0 && (st.st_mode & 077))
-        cli_error("%s: warning: the snapshot key %s can be read by others (mode %04o): chmod "
-                  "600 it", cmd, path, (unsigned)(st.st_mode & 07777));
-    return 0;
-}
-
-int cli_write_atomic(const char *cmd, const char *path, const void *bytes, size_t len)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = cli_xrealloc(NULL, n);
-    const unsigned char *p = bytes;
-    int fd, err = 0;
-
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    fd = mkstemp(tmp); /* mode 0600 */
-    if (fd < 0) {
-        err = errno;
-    } else {
-        size_t done = 0;
-        while (done < len && !err) {
-            ssize_t w = write(fd, p + done, len - done);
-            if (w < 0 && errno != EINTR)
-                err = errno;
-            else if (w > 0)
-                done += (size_t)w;
-        }
-        if (!err && fsync(fd) != 0)
-            err = errno;
-        if (close(fd) != 0 && !err)
-            err = errno;
-        if (!err && rename(tmp, path) != 0)
-            err = errno;
-        if (err)
-            unlink(tmp);
-    }
-    free(tmp);
-    if (err) {
-        cli_error("%s: %s: %s", cmd, path, strerror(err));
-        return -1;
-    }
-    return 0;
+    /* flags bit 2 of the envelope: authenticated */
+    cli_error("%s: %s: %s%s", cmd, path, hf_engine_errmsg(e),
+              !have_key && cli_is_snapshot(bytes, len) && len > 5 && (b[5] & 2)
+                  ? " (give its key with --key KEYFILE)" : "");
 }
 
 /* ---- keygen --------------------------------------------------------------------------- */
 
 static int keygen(const char *out)
 {
-    static const char digits[] = "0123456789abcdef";
     unsigned char key[HF_SNAPSHOT_KEYBYTES];
-    char line[2 * HF_SNAPSHOT_KEYBYTES + 2];
     struct stat st;
-    int fd, err = 0;
+    int err;
 
     if (lstat(out, &st) == 0) {
         cli_error("snapshot keygen: %s already exists: not overwriting a key", out);
@@ -174,26 +98,8 @@ static int keygen(const char *out)
         return CLI_EXIT_USAGE;
     }
     randombytes_buf(key, sizeof key);
-    for (size_t i = 0; i < sizeof key; i++) {
-        line[2 * i] = digits[key[i] >> 4];
-        line[2 * i + 1] = digits[key[i] & 15];
-    }
-    line[2 * sizeof key] = '\n';
-    line[2 * sizeof key + 1] = '\0';
+    err = cli_key_write(out, key, sizeof key, 0600);
     cli_wipe(key, sizeof key);
-    fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600); /* never over an existing file */
-    if (fd < 0) {
-        err = errno;
-    } else {
-        size_t n = strlen(line);
-        if (write(fd, line, n) != (ssize_t)n || fsync(fd) != 0)
-            err = errno ? errno : EIO;
-        if (close(fd) != 0 && !err)
-            err = errno;
-        if (err)
-            unlink(out);
-    }
-    cli_wipe(line, sizeof line);
     if (err) {
         cli_error("snapshot keygen: %s: %s", out, strerror(err));
         return CLI_EXIT_USAGE;
@@ -237,12 +143,6 @@ static int64_t int_member(const cJSON *o, const char *name)
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
-static const char *str_member(const cJSON *o, const char *name)
-{
-    const cJSON *v = member(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* The described step of frame f at index i, or NULL. */
 static const cJSON *step_of(const frame *f, int64_t i)
 {
@@ -252,7 +152,7 @@ static const cJSON *step_of(const frame *f, int64_t i)
 /* Prints step i of frame f: its id when its flow is loaded, else "#i". */
 static void print_step(inspect *in, const frame *f, int64_t i)
 {
-    const char *id = str_member(step_of(f, i), "id");
+    const char *id = cli_json_str(step_of(f, i), "id");
     if (id)
         fputs(id, in->out);
     else
@@ -266,20 +166,8 @@ static void label(inspect *in, const char *name)
 
 static void print_time(FILE *out, int64_t t)
 {
-    char buf[64] = "?";
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (gmtime_r(&tt, &tm))
-        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(out, "%s (%lld)", buf, (long long)t);
-}
-
-static void print_compact(FILE *out, const cJSON *item)
-{
-    char *text = cJSON_PrintUnformatted(item);
-    fputs(text ? text : "null", out);
-    free(text);
+    char buf[64];
+    fprintf(out, "%s (%lld)", cli_utc_date(buf, sizeof buf, (time_t)t), (long long)t);
 }
 
 static int is_scalar(const cJSON *j)
@@ -295,13 +183,13 @@ static void print_pretty(FILE *out, const cJSON *j, int indent)
     int all_scalars = 1;
 
     if (is_scalar(j) || !j->child) {
-        print_compact(out, j);
+        cli_json_put(out, j);
         return;
     }
     for (c = j->child; c; c = c->next)
         all_scalars &= is_scalar(c);
     if (cJSON_IsArray(j) && all_scalars) {
-        print_compact(out, j);
+        cli_json_put(out, j);
         return;
     }
     fputc(cJSON_IsArray(j) ? '[' : '{', out);
@@ -309,7 +197,7 @@ static void print_pretty(FILE *out, const cJSON *j, int indent)
         fprintf(out, "\n%*s", indent + 2, "");
         if (cJSON_IsObject(j)) {
             cJSON *k = cJSON_CreateString(c->string);
-            print_compact(out, k);
+            cli_json_put(out, k);
             cJSON_Delete(k);
             fputs(": ", out);
         }
@@ -355,7 +243,7 @@ static int read_frames(inspect *in, hf_engine *e, const char *flow, int64_t vers
 static void print_where(inspect *in)
 {
     const frame *top = &in->frames[in->nframes - 1];
-    const char *kind = str_member(step_of(top, top->step), "kind");
+    const char *kind = cli_json_str(step_of(top, top->step), "kind");
 
     label(in, "step");
     print_step(in, top, top->step);
@@ -410,13 +298,13 @@ static void print_wait(inspect *in, int64_t status)
         break;
     case 2:
         fputs("an input", in->out);
-        if ((s = str_member(step, "input")))
+        if ((s = cli_json_str(step, "input")))
             fprintf(in->out, " (%s)", s);
         break;
     case 3:
         if (!step)
             fputs("an event", in->out);
-        else if ((s = str_member(step, "event")))
+        else if ((s = cli_json_str(step, "event")))
             fprintf(in->out, "the event %s", s);
         else
             fputs("a tick (a timed wait)", in->out);
@@ -427,11 +315,11 @@ static void print_wait(inspect *in, int64_t status)
         break;
     case 4:
         fprintf(in->out, "the result of action a%lld", (long long)int_member(st, "aq"));
-        if ((s = str_member(step, "call")))
+        if ((s = cli_json_str(step, "call")))
             fprintf(in->out, " %s", s);
         fputc(' ', in->out);
         if (member(st, "ar"))
-            print_compact(in->out, member(st, "ar"));
+            cli_json_put(in->out, member(st, "ar"));
         else
             fputs("{}", in->out);
         break;
@@ -472,7 +360,7 @@ static void print_list(FILE *out, const cJSON *arr)
         if (cJSON_IsString(c))
             fputs(c->valuestring, out);
         else
-            print_compact(out, c);
+            cli_json_put(out, c);
         if (c->next)
             fputs(", ", out);
     }
@@ -486,19 +374,19 @@ static void print_escalation(inspect *in)
     if (!es)
         return;
     label(in, "escalation");
-    fprintf(in->out, "reason %s", (s = str_member(es, "reason")) ? s : "?");
+    fprintf(in->out, "reason %s", (s = cli_json_str(es, "reason")) ? s : "?");
     if (cJSON_IsArray(v = member(es, "skills")) && v->child) {
         fputs(", skills ", in->out);
         print_list(in->out, v);
     }
-    if ((s = str_member(es, "priority")))
+    if ((s = cli_json_str(es, "priority")))
         fprintf(in->out, ", priority %s", s);
     if (cJSON_IsArray(v = member(es, "flags")) && v->child) {
         fputs(", flags ", in->out);
         print_list(in->out, v);
     }
     fputc('\n', in->out);
-    if ((s = str_member(es, "summary"))) {
+    if ((s = cli_json_str(es, "summary"))) {
         label(in, "summary");
         fprintf(in->out, "%s\n", s);
     }
@@ -513,7 +401,7 @@ static void print_path(inspect *in)
         return;
     label(in, "path");
     for (c = pa->child; c; c = c->next) {
-        const char *s = str_member(c, "step");
+        const char *s = cli_json_str(c, "step");
         fputs(s ? s : "?", in->out);
         if (c->next)
             fputs(", ", in->out);
@@ -571,7 +459,7 @@ static void print_ui(inspect *in)
             fprintf(in->out, "%s of step ", ref & 1 ? "choices" : "text");
             print_step(in, top, ref / 2);
         } else {
-            const char *type = str_member(c, "type");
+            const char *type = cli_json_str(c, "type");
             fputs(type ? type : "?", in->out);
         }
         if (c->next)
@@ -593,7 +481,7 @@ static void print_json_member(inspect *in, const char *name, const char *title)
 static void print_inspect(FILE *out, const char *path, const cJSON *j, hf_engine *e)
 {
     inspect in;
-    const char *flow = str_member(j, "flow"), *s;
+    const char *flow = cli_json_str(j, "flow"), *s;
     int64_t version = int_member(j, "version"), status;
     const cJSON *log;
 
@@ -612,7 +500,7 @@ static void print_inspect(FILE *out, const char *path, const cJSON *j, hf_engine
     label(&in, "flow");
     fprintf(out, "%s version %lld\n", flow ? flow : "?", (long long)version);
     label(&in, "session");
-    fprintf(out, "%s\n", (s = str_member(in.state, "id")) ? s : "?");
+    fprintf(out, "%s\n", (s = cli_json_str(in.state, "id")) ? s : "?");
     label(&in, "status");
     fprintf(out, "%s\n", hf_status_name((int)status));
     if (read_frames(&in, e, flow ? flow : "?", version) == 0) {
@@ -627,7 +515,7 @@ static void print_inspect(FILE *out, const char *path, const cJSON *j, hf_engine
     fprintf(out, "%lld step(s) entered, %lld host action(s) asked for\n",
             (long long)int_member(in.state, "ns"), (long long)int_member(in.state, "aq"));
     print_times(&in);
-    if ((s = str_member(in.state, "lc"))) {
+    if ((s = cli_json_str(in.state, "lc"))) {
         label(&in, "locale");
         fprintf(out, "%s\n", s);
     }
@@ -636,7 +524,7 @@ static void print_inspect(FILE *out, const char *path, const cJSON *j, hf_engine
         print_list(out, member(in.state, "fl"));
         fputc('\n', out);
     }
-    if ((s = str_member(in.state, "rs")) && !member(in.state, "es")) {
+    if ((s = cli_json_str(in.state, "rs")) && !member(in.state, "es")) {
         label(&in, "reason");
         fprintf(out, "%s\n", s);
     }
@@ -687,8 +575,7 @@ static int inspect_file(const snap_opts *o)
     if (o->key && cli_snapshot_key("snapshot inspect", o->key, key) != 0)
         return CLI_EXIT_USAGE;
     for (size_t i = 1; i < o->args.n; i++)
-        if (cli_file_role_of(o->args.v[i]) == CLI_FILE_FLOW)
-            cli_strv_push_file(&flows, o->args.v[i]);
+        cli_operand_flow(&flows, o->args.v[i], 0);
     e = cli_engine_with_flows("snapshot inspect", o->key ? key : NULL, 0, &flows, NULL);
     cli_wipe(key, sizeof key);
     if (!e)
@@ -699,9 +586,7 @@ static int inspect_file(const snap_opts *o)
     }
     rc = hf_snapshot_inspect(e, bytes, len, &json, &jlen);
     if (rc != HF_OK) {
-        cli_error("snapshot inspect: %s: %s%s", path, hf_engine_errmsg(e),
-                  !o->key && cli_is_snapshot(bytes, len) && len > 5 && (bytes[5] & 2)
-                      ? " (give its key with --key KEYFILE)" : "");
+        cli_snapshot_error("snapshot inspect", path, e, bytes, len, o->key != NULL);
         goto done;
     }
     if (o->json) {
@@ -724,36 +609,20 @@ done:
     return code;
 }
 
-/* Returns -1 to go on, or the exit code to return now. */
-static int parse_args(int argc, char **argv, snap_opts *o, const char *sub)
+/* Returns -1 to go on, or the exit code to return now. argv[0] is the subcommand. */
+static int parse_args(int argc, char **argv, snap_opts *o)
 {
-    int only_files = 0;
+    const cli_option options[] = {
+        { .name = "--json", .flag = &o->json },
+        { .name = "--key", .value = &o->key },
+        { .name = "-o", .value = &o->out, .how = CLI_OPT_EQUALS },
+        { .name = NULL },
+    };
     char cmd[64];
 
-    snprintf(cmd, sizeof cmd, "snapshot %s", sub);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-
-        if (only_files || a[0] != '-' || a[1] == '\0') {
-            cli_strv_push(&o->args, a);
-        } else if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if ((r = cli_option_value(cmd, argc, argv, &i, "--key", &o->key)) != 0 ||
-                   (r = cli_option_value(cmd, argc, argv, &i, "-o", &o->out)) != 0) {
-            if (r < 0)
-                return CLI_EXIT_USAGE;
-        } else {
-            cli_error("%s: unknown option '%s'; try 'helpflow snapshot --help'", cmd, a);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    return -1;
+    snprintf(cmd, sizeof cmd, "snapshot %s", argv[0]);
+    const cli_args args = { cmd, "snapshot", NULL, usage, options, cli_operand_push, &o->args };
+    return cli_parse_args(&args, argc, argv);
 }
 
 int cli_snapshot(int argc, char **argv)
@@ -775,7 +644,7 @@ int cli_snapshot(int argc, char **argv)
                   "snapshot --help'", sub);
         return CLI_EXIT_USAGE;
     }
-    code = parse_args(argc, argv, &o, sub);
+    code = parse_args(argc - 1, argv + 1, &o);
     if (code >= 0) {
         cli_strv_free(&o.args);
         return code;

@@ -3,7 +3,6 @@
  * reports each as PASS or FAIL, a failure with what was expected against what the customer
  * would have seen; with --coverage, which steps and transitions the tests never reached.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +11,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "args.h"
 #include "cli.h"
 #include "coverage.h"
+#include "json.h"
 #include "load.h"
 #include "testfile.h"
 #include "util.h"
@@ -59,44 +60,23 @@ typedef struct plan {
     double min;          /* -1: no minimum */
 } plan;
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 enum { NOT_OURS, A_FLOW, A_TEST, A_CONFIG };
 
-/* What a file is, by its name: routing.lua and actions.lua sit among flows but are not. */
+/* What a file named on the command line is: routing.lua and actions.lua sit among flows but
+ * are not; a file named just ".test.lua" is taken for a test too. */
 static int kind_of(const char *path)
 {
-    const char *base = base_name(path);
-    if (strcmp(base, "routing.lua") == 0 || strcmp(base, "actions.lua") == 0)
+    switch (cli_file_role_of(path)) {
+    case CLI_FILE_ROUTING:
+    case CLI_FILE_ACTIONS:
         return A_CONFIG;
-    if (ends_with(base, ".test.lua"))
+    case CLI_FILE_TEST:
         return A_TEST;
-    if (ends_with(base, ".lua"))
-        return A_FLOW;
-    return NOT_OURS;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir);
-    char *p = cli_xrealloc(NULL, n + 1 + strlen(name) + 1);
-    sprintf(p, "%s%s%s", dir, n && dir[n - 1] != '/' ? "/" : "", name);
-    return p;
+    default:
+        return cli_ends_with(path, ".test.lua") ? A_TEST
+             : cli_ends_with(path, ".lua")      ? A_FLOW
+                                                : NOT_OURS;
+    }
 }
 
 static char *dir_name(const char *path)
@@ -111,36 +91,6 @@ static char *dir_name(const char *path)
     memcpy(d, path, (size_t)(slash - path));
     d[slash - path] = '\0';
     return d;
-}
-
-/* The flows and tests of dir, sorted, into flows / tests (either may be NULL). */
-static int scan_dir(const char *dir, cli_strv *flows, cli_strv *tests)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    cli_strv found = { NULL, 0, 0 };
-
-    if (!d) {
-        cli_error("test: %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    while ((ent = readdir(d)) != NULL)
-        if (ent->d_name[0] != '.' && kind_of(ent->d_name) != NOT_OURS)
-            cli_strv_push(&found, ent->d_name);
-    closedir(d);
-    if (found.n > 1)
-        qsort(found.v, found.n, sizeof *found.v, by_name);
-    for (size_t i = 0; i < found.n; i++) {
-        char *path = join(dir, found.v[i]);
-        int kind = kind_of(found.v[i]);
-        if (kind == A_FLOW && flows)
-            cli_strv_push_file(flows, path);
-        else if (kind == A_TEST && tests)
-            cli_strv_push_file(tests, path);
-        free(path);
-    }
-    cli_strv_free(&found);
-    return 0;
 }
 
 static int exists(const char *path)
@@ -170,7 +120,7 @@ static int add_path(plan *p, cli_strv *named, const char *path)
         return -1;
     }
     if (S_ISDIR(st.st_mode))
-        return scan_dir(path, named, &p->tests);
+        return cli_add_dir("test", path, CLI_ROLE(CLI_FILE_FLOW), named, &p->tests);
     switch (kind_of(path)) {
     case A_TEST:
         cli_strv_push_file(&p->tests, path);
@@ -194,68 +144,63 @@ static int add_path(plan *p, cli_strv *named, const char *path)
     }
     free(other);
     dir = dir_name(path);
-    scan_dir(dir, &p->support, NULL);
+    cli_add_dir("test", dir, CLI_ROLE(CLI_FILE_FLOW), &p->support, NULL);
     free(dir);
     return 0;
 }
 
-static int parse_min(const char *s, double *min)
+typedef struct parse {
+    plan *p;
+    cli_strv named;      /* the flows named, and those of the directories named */
+    int npaths;
+} parse;
+
+static int take_path(void *ud, const char *path, int quoted)
 {
+    parse *r = ud;
+    (void)quoted;
+    r->npaths++;
+    return add_path(r->p, &r->named, path) != 0;
+}
+
+static int take_min(void *ud, const char *value)
+{
+    parse *r = ud;
     char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !(v >= 0 && v <= 100)) {
-        cli_error("test: --min-coverage needs a percentage from 0 to 100, not '%s'", s);
-        return -1;
+    double v = strtod(value, &end);
+
+    r->p->coverage = 1;
+    if (end == value || *end != '\0' || !(v >= 0 && v <= 100)) {
+        cli_error("test: --min-coverage needs a percentage from 0 to 100, not '%s'", value);
+        return 1;
     }
-    *min = v;
+    r->p->min = v;
     return 0;
 }
 
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_args(int argc, char **argv, plan *p)
 {
-    cli_strv named = { NULL, 0, 0 };
-    int only_paths = 0, bad = 0, npaths = 0;
+    parse r = { p, { NULL, 0, 0 }, 0 };
+    const cli_option options[] = {
+        { .name = "--coverage", .flag = &p->coverage },
+        { .name = "--min-coverage", .take = take_min },
+        { .name = NULL },
+    };
+    const cli_args args = { "test", "test", NULL, usage, options, take_path, &r };
+    int code = cli_parse_args(&args, argc, argv);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_paths || a[0] != '-' || a[1] == '\0') {
-            npaths++;
-            if (add_path(p, &named, a) != 0)
-                bad = 1;
-        } else if (strcmp(a, "--") == 0) {
-            only_paths = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            cli_strv_free(&named);
-            return CLI_EXIT_OK;
-        } else if (strcmp(a, "--coverage") == 0) {
-            p->coverage = 1;
-        } else if (strcmp(a, "--min-coverage") == 0 || strncmp(a, "--min-coverage=", 15) == 0) {
-            const char *v = a[14] == '=' ? a + 15 : i + 1 < argc ? argv[++i] : NULL;
-            if (!v) {
-                cli_error("test: option '--min-coverage' needs a value; try 'helpflow test "
-                          "--help'");
-                bad = 1;
-            } else if (parse_min(v, &p->min) != 0) {
-                bad = 1;
-            }
-            p->coverage = 1;
-        } else {
-            cli_error("test: unknown option '%s'; try 'helpflow test --help'", a);
-            cli_strv_free(&named);
-            return CLI_EXIT_USAGE;
-        }
+    if (code < 0) {
+        for (size_t i = 0; i < r.named.n; i++)
+            cli_strv_push_file(&p->flows, r.named.v[i]);
+        p->under_test = p->flows.n;
+        for (size_t i = 0; i < p->support.n; i++)
+            cli_strv_push_file(&p->flows, p->support.v[i]);
     }
-    for (size_t i = 0; i < named.n; i++)
-        cli_strv_push_file(&p->flows, named.v[i]);
-    p->under_test = p->flows.n;
-    for (size_t i = 0; i < p->support.n; i++)
-        cli_strv_push_file(&p->flows, p->support.v[i]);
-    cli_strv_free(&named);
-    if (bad)
-        return CLI_EXIT_USAGE;
-    if (npaths == 0) {
+    cli_strv_free(&r.named);
+    if (code >= 0)
+        return code;
+    if (r.npaths == 0) {
         cli_error("test: no paths given; try 'helpflow test --help'");
         return CLI_EXIT_USAGE;
     }
@@ -264,12 +209,6 @@ static int parse_args(int argc, char **argv, plan *p)
 
 /* ---- looking at an output --------------------------------------------------------------- */
 
-static const char *str(const cJSON *obj, const char *name)
-{
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(m) ? m->valuestring : NULL;
-}
-
 static const cJSON *get(const cJSON *obj, const char *name)
 {
     return cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -277,7 +216,7 @@ static const cJSON *get(const cJSON *obj, const char *name)
 
 static int is_type(const cJSON *component, const char *type)
 {
-    const char *t = str(component, "type");
+    const char *t = cli_json_str(component, "type");
     return t && strcmp(t, type) == 0;
 }
 
@@ -310,7 +249,7 @@ static void put_choices(FILE *out, const cJSON *c)
     const cJSON *o;
     int n = 0;
     cJSON_ArrayForEach(o, get(c, "options")) {
-        const char *id = str(o, "id"), *label = str(o, "label");
+        const char *id = cli_json_str(o, "id"), *label = cli_json_str(o, "label");
         fputs(n++ ? " | " : "", out);
         fputs(id ? id : "?", out);
         if (label) {
@@ -325,16 +264,19 @@ static void put_choices(FILE *out, const cJSON *c)
 /* "waiting (choice) at step 'frozen'", "... in subflow 'verify_identity'" */
 static void put_status(FILE *out, const cJSON *o)
 {
-    const char *status = str(o, "status"), *step = str(o, "step"), *sub = str(o, "subflow");
+    const char *status = cli_json_str(o, "status"), *step = cli_json_str(o, "step");
+    const char *sub = cli_json_str(o, "subflow");
     const cJSON *ex = get(o, "expects");
-    const char *kind = str(ex, "kind");
+    const char *kind = cli_json_str(ex, "kind");
 
     fprintf(out, "      status   %s", status ? status : "?");
     if (status && strcmp(status, "waiting") == 0 && kind) {
         if (strcmp(kind, "input") == 0)
-            fprintf(out, " (input %s)", str(ex, "input") ? str(ex, "input") : "?");
+            fprintf(out, " (input %s)",
+                    cli_json_str(ex, "input") ? cli_json_str(ex, "input") : "?");
         else if (strcmp(kind, "event") == 0)
-            fprintf(out, " (event %s)", str(ex, "event") ? str(ex, "event") : "?");
+            fprintf(out, " (event %s)",
+                    cli_json_str(ex, "event") ? cli_json_str(ex, "event") : "?");
         else if (strcmp(kind, "tick") == 0)
             fputs(" (a timeout)", out);
         else
@@ -356,16 +298,17 @@ static void put_saw(FILE *out, const cJSON *o)
 
     fputs("    the customer saw:\n", out);
     cJSON_ArrayForEach(c, get(o, "ui")) {
-        const char *type = str(c, "type");
+        const char *type = cli_json_str(c, "type");
         n++;
         if (is_type(c, "text") || is_type(c, "error")) {
             fprintf(out, "      %-8s ", type);
-            put_quoted(out, str(c, "text") ? str(c, "text") : "");
+            put_quoted(out, cli_json_str(c, "text") ? cli_json_str(c, "text") : "");
         } else if (is_type(c, "choices")) {
             fputs("      choices  ", out);
             put_choices(out, c);
         } else if (is_type(c, "input")) {
-            fprintf(out, "      input    %s", str(c, "input") ? str(c, "input") : "?");
+            fprintf(out, "      input    %s",
+                    cli_json_str(c, "input") ? cli_json_str(c, "input") : "?");
         } else {
             fprintf(out, "      %-8s ", type ? type : "?");
             put_component(out, c);
@@ -376,26 +319,29 @@ static void put_saw(FILE *out, const cJSON *o)
         fputs("      (nothing new)\n", out);
     put_status(out, o);
     if (action) {
-        fprintf(out, "      action   %s ", str(action, "name") ? str(action, "name") : "?");
+        fprintf(out, "      action   %s ",
+                cli_json_str(action, "name") ? cli_json_str(action, "name") : "?");
         put_json(out, get(action, "args"));
         fputc('\n', out);
     }
     if (esc) {
         const cJSON *skills = get(esc, "skills");
-        fprintf(out, "      reason   %s", str(esc, "reason") ? str(esc, "reason") : "?");
+        fprintf(out, "      reason   %s",
+                cli_json_str(esc, "reason") ? cli_json_str(esc, "reason") : "?");
         if (cJSON_GetArraySize(skills) > 0) {
             fputs(", skills ", out);
             put_json(out, skills);
         }
-        if (str(esc, "priority"))
-            fprintf(out, ", priority %s", str(esc, "priority"));
+        if (cli_json_str(esc, "priority"))
+            fprintf(out, ", priority %s", cli_json_str(esc, "priority"));
         fputc('\n', out);
-        if (str(esc, "error"))
-            fprintf(out, "      error    %s\n", str(esc, "error"));
+        if (cli_json_str(esc, "error"))
+            fprintf(out, "      error    %s\n", cli_json_str(esc, "error"));
     }
     if (err)
-        fprintf(out, "      rejected %s: %s\n", str(err, "code") ? str(err, "code") : "?",
-                str(err, "message") ? str(err, "message") : "");
+        fprintf(out, "      rejected %s: %s\n",
+                cli_json_str(err, "code") ? cli_json_str(err, "code") : "?",
+                cli_json_str(err, "message") ? cli_json_str(err, "message") : "");
 }
 
 /* ---- comparing ------------------------------------------------------------------------- */
@@ -473,8 +419,9 @@ static cJSON *texts(const cJSON *o, int with_errors)
     cJSON *list = cJSON_CreateArray();
     const cJSON *c;
     cJSON_ArrayForEach(c, get(o, "ui")) {
-        if ((is_type(c, "text") || (with_errors && is_type(c, "error"))) && str(c, "text"))
-            cJSON_AddItemToArray(list, cJSON_CreateString(str(c, "text")));
+        if ((is_type(c, "text") || (with_errors && is_type(c, "error"))) &&
+            cli_json_str(c, "text"))
+            cJSON_AddItemToArray(list, cJSON_CreateString(cli_json_str(c, "text")));
     }
     return list;
 }
@@ -487,8 +434,8 @@ static cJSON *choice_ids(const cJSON *o)
         if (!is_type(c, "choices"))
             continue;
         cJSON_ArrayForEach(opt, get(c, "options"))
-            if (str(opt, "id"))
-                cJSON_AddItemToArray(list, cJSON_CreateString(str(opt, "id")));
+            if (cli_json_str(opt, "id"))
+                cJSON_AddItemToArray(list, cJSON_CreateString(cli_json_str(opt, "id")));
     }
     return list;
 }
@@ -512,7 +459,7 @@ static void put_list(FILE *out, const cJSON *list, int quoted, const char *none)
 static int want_string(FILE *r, const cJSON *exp, const char *key, const char *got,
                        const char *what)
 {
-    const char *want = str(exp, key);
+    const char *want = cli_json_str(exp, key);
     if (!want || (got && strcmp(want, got) == 0))
         return 0;
     fprintf(r, "    expected %s: %s\n", what, want);
@@ -544,14 +491,15 @@ static int check_expect(FILE *r, const cJSON *exp, const cJSON *o)
     const char *input = NULL;
     int bad = 0;
 
-    if (str(get(o, "expects"), "kind") && strcmp(str(get(o, "expects"), "kind"), "input") == 0)
-        input = str(get(o, "expects"), "input");
-    bad += want_string(r, exp, "status", str(o, "status"), "status");
-    bad += want_string(r, exp, "step", str(o, "step"), "step");
-    bad += want_string(r, exp, "subflow", str(o, "subflow"), "subflow");
+    if (cli_json_str(get(o, "expects"), "kind") &&
+        strcmp(cli_json_str(get(o, "expects"), "kind"), "input") == 0)
+        input = cli_json_str(get(o, "expects"), "input");
+    bad += want_string(r, exp, "status", cli_json_str(o, "status"), "status");
+    bad += want_string(r, exp, "step", cli_json_str(o, "step"), "step");
+    bad += want_string(r, exp, "subflow", cli_json_str(o, "subflow"), "subflow");
     bad += want_string(r, exp, "input", input, "input");
-    bad += want_string(r, exp, "action", str(action, "name"), "action");
-    bad += want_string(r, exp, "reason", str(esc, "reason"), "reason");
+    bad += want_string(r, exp, "action", cli_json_str(action, "name"), "action");
+    bad += want_string(r, exp, "reason", cli_json_str(esc, "reason"), "reason");
     if ((v = get(exp, "text")) != NULL) {
         cJSON *got = texts(o, 0);
         int ok = 0;
@@ -609,7 +557,7 @@ static int check_expect(FILE *r, const cJSON *exp, const cJSON *o)
         bad++;
     }
     if ((v = get(exp, "error")) != NULL) {
-        const char *code = str(get(o, "error"), "code");
+        const char *code = cli_json_str(get(o, "error"), "code");
         if (!code) {
             fprintf(r, "    expected the event to be rejected with %s, but it was accepted\n",
                     v->valuestring);
@@ -649,17 +597,6 @@ static FILE *failure(runner *r, const char *where)
     return r->rep;
 }
 
-static char *print_event(cJSON *ev)
-{
-    char *s = cJSON_PrintUnformatted(ev);
-    cJSON_Delete(ev);
-    if (!s) {
-        cli_error("out of memory");
-        exit(CLI_EXIT_USAGE);
-    }
-    return s;
-}
-
 static int take_output(runner *r, const char *json, size_t len)
 {
     cJSON *o = cJSON_ParseWithLength(json, len);
@@ -667,8 +604,9 @@ static int take_output(runner *r, const char *json, size_t len)
         return -1;
     cJSON_Delete(r->out);
     r->out = o;
-    if (str(get(o, "action"), "id"))
-        snprintf(r->last_action, sizeof r->last_action, "%s", str(get(o, "action"), "id"));
+    if (cli_json_str(get(o, "action"), "id"))
+        snprintf(r->last_action, sizeof r->last_action, "%s",
+                 cli_json_str(get(o, "action"), "id"));
     return 0;
 }
 
@@ -721,7 +659,7 @@ static int send(runner *r, const char *event, double at, cJSON **reply, const ch
 
 static int is_status(const cJSON *o, const char *status)
 {
-    const char *s = str(o, "status");
+    const char *s = cli_json_str(o, "status");
     return s && strcmp(s, status) == 0;
 }
 
@@ -729,7 +667,7 @@ static int is_status(const cJSON *o, const char *status)
 static int flow_error_check(runner *r, const char *where)
 {
     const cJSON *esc = get(r->out, "escalation");
-    const char *reason = str(esc, "reason");
+    const char *reason = cli_json_str(esc, "reason");
 
     if (r->t->expects_flow_error || !is_status(r->out, "escalated") || !reason ||
         strcmp(reason, "flow_error") != 0)
@@ -745,7 +683,7 @@ static int answer_actions(runner *r, const char *before)
 {
     for (int n = 0; is_status(r->out, "action"); n++) {
         const cJSON *action = get(r->out, "action");
-        const char *name = str(action, "name"), *id = str(action, "id");
+        const char *name = cli_json_str(action, "name"), *id = cli_json_str(action, "id");
         const cJSON *fx = name ? tf_fixture(r->f, r->t, name) : NULL;
         char where[256];
         cJSON *ev, *reply = NULL;
@@ -770,12 +708,13 @@ static int answer_actions(runner *r, const char *before)
         cJSON_AddStringToObject(ev, "type", "result");
         cJSON_AddStringToObject(ev, "action", id ? id : "");
         cJSON_AddNumberToObject(ev, "at", r->now);
-        text = print_event(ev);
+        text = cli_json_text(ev);
         rc = send(r, text, r->now, &reply, where);
         free(text);
         if (rc == 0) {
             fprintf(failure(r, where), "    the fixture's result was rejected: %s: %s\n",
-                    str(get(reply, "error"), "code"), str(get(reply, "error"), "message"));
+                    cli_json_str(get(reply, "error"), "code"),
+                    cli_json_str(get(reply, "error"), "message"));
             put_saw(r->rep, reply);
         }
         cJSON_Delete(reply);
@@ -803,8 +742,8 @@ static char *event_json(const runner *r, const tf_entry *en, double at)
     case TF_RESULT:
         cJSON_AddStringToObject(ev, "type", "result");
         /* with nothing pending, the last id: the engine's rejection then says why */
-        cJSON_AddStringToObject(ev, "action", str(get(r->out, "action"), "id")
-                                                  ? str(get(r->out, "action"), "id")
+        cJSON_AddStringToObject(ev, "action", cli_json_str(get(r->out, "action"), "id")
+                                                  ? cli_json_str(get(r->out, "action"), "id")
                                               : r->last_action[0] ? r->last_action : "a0");
         cJSON_ArrayForEach(m, en->value)
             cJSON_AddItemToObject(ev, m->string, cJSON_Duplicate(m, 1));
@@ -828,7 +767,7 @@ static char *event_json(const runner *r, const tf_entry *en, double at)
         return cli_xstrdup(en->value ? en->value->valuestring : "");
     }
     cJSON_AddNumberToObject(ev, "at", at);
-    return print_event(ev);
+    return cli_json_text(ev);
 }
 
 /* The time a raw event carries, if it is JSON with an "at". */
@@ -852,7 +791,7 @@ static int is_result(const tf_entry *en)
     if (en->kind != TF_RAW)
         return en->kind == TF_RESULT;
     ev = cJSON_Parse(en->value->valuestring);
-    type = str(ev, "type");
+    type = cli_json_str(ev, "type");
     yes = type && strcmp(type, "result") == 0;
     cJSON_Delete(ev);
     return yes;
@@ -909,8 +848,8 @@ static int run_entry(runner *r, size_t i)
         return -1;
     if (rc == 0 && !get(en->expect, "error")) {
         const cJSON *err = get(reply, "error");
-        fprintf(failure(r, where), "    the event was rejected: %s: %s\n", str(err, "code"),
-                str(err, "message"));
+        fprintf(failure(r, where), "    the event was rejected: %s: %s\n",
+                cli_json_str(err, "code"), cli_json_str(err, "message"));
         cJSON_DeleteItemFromObjectCaseSensitive(reply, "error"); /* said just above */
         put_saw(r->rep, reply);
         cJSON_Delete(reply);
@@ -1004,7 +943,7 @@ static void want_coverage(cli_cov *cov, hf_engine *e, const plan *p)
     if (hf_engine_flows(e, &json, NULL) != HF_OK || !(list = cJSON_Parse(json)))
         return;
     cJSON_ArrayForEach(fl, list) {
-        const char *source = str(fl, "source"), *id = str(fl, "id");
+        const char *source = cli_json_str(fl, "source"), *id = cli_json_str(fl, "id");
         const cJSON *v = get(fl, "version");
         for (size_t i = 0; source && id && cJSON_IsNumber(v) && i < p->under_test; i++)
             if (strcmp(p->flows.v[i], source) == 0)

@@ -15,81 +15,19 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "lua_data.h"
 #include "util.h"
-
-/* ---- messages --------------------------------------------------------------------------- */
-
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list again;
-    int n;
-    char *s;
-
-    va_copy(again, ap);
-    n = vsnprintf(NULL, 0, fmt, again);
-    va_end(again);
-    if (n < 0)
-        n = 0;
-    s = cli_xrealloc(NULL, (size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
-static char *format(const char *fmt, ...) CLI_PRINTF(1, 2);
-static char *format(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    va_start(ap, fmt);
-    s = vformat(fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 /* ---- the Lua state ---------------------------------------------------------------------- */
 
-typedef struct budget {
-    size_t used, limit;  /* bytes */
-    long long executed;  /* instructions, counted in steps of HOOK_EVERY */
-} budget;
-
-#define HOOK_EVERY 1000
-
-static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+/* The budget's end. luaL_error would name the caller of the function running; the line
+ * running is the one to show. */
+static void too_long(lua_State *L, lua_Debug *ar)
 {
-    budget *b = ud;
-    size_t old = ptr ? osize : 0;
-    void *p;
-
-    if (nsize == 0) {
-        free(ptr);
-        b->used -= old;
-        return NULL;
-    }
-    if (nsize > old && nsize - old > b->limit - b->used)
-        return NULL;
-    p = realloc(ptr, nsize);
-    if (!p)
-        return NULL;
-    b->used = b->used - old + nsize;
-    return p;
-}
-
-/* Counts instructions; past the budget it fires at every instruction, so that no error handler
- * inside the file could swallow the stop and carry on. */
-static void count_hook(lua_State *L, lua_Debug *ar)
-{
-    budget *b;
-    lua_getallocf(L, (void **)&b);
-    b->executed += HOOK_EVERY;
-    if (b->executed > TF_INSTRUCTION_LIMIT) {
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-        /* luaL_error would name the hook's caller; the line running is the one to show */
-        lua_getinfo(L, "l", ar);
-        lua_pushfstring(L, ":%d: runs too long (more than %d Lua instructions: a loop that "
-                        "never ends?)", ar->currentline, TF_INSTRUCTION_LIMIT);
-        lua_error(L);
-    }
+    lua_getinfo(L, "l", ar);
+    lua_pushfstring(L, ":%d: runs too long (more than %d Lua instructions: a loop that never "
+                    "ends?)", ar->currentline, TF_INSTRUCTION_LIMIT);
+    lua_error(L);
 }
 
 /* Only what computes data: no I/O, no loading code, no metatables, no randomness (a test must
@@ -138,12 +76,12 @@ static char *lua_message(const char *path, lua_State *L, int status)
     const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 
     if (status == LUA_ERRMEM)
-        return format("%s: uses more than %u MiB of memory", path, TF_MEMORY_LIMIT >> 20);
+        return cli_format("%s: uses more than %u MiB of memory", path, TF_MEMORY_LIMIT >> 20);
     if (!msg)
-        return format("%s: raised an error that is not a message", path);
+        return cli_format("%s: raised an error that is not a message", path);
     if (msg[0] == ':' && msg[1] >= '0' && msg[1] <= '9')
-        return format("%s%s", path, msg);
-    return format("%s: %s", path, msg);
+        return cli_format("%s%s", path, msg);
+    return cli_format("%s: %s", path, msg);
 }
 
 /* ---- Lua value -> JSON ------------------------------------------------------------------ */
@@ -187,7 +125,7 @@ static void path_pop(conv *c, size_t saved)
 static int conv_fail(conv *c, const char *what)
 {
     if (!c->error)
-        c->error = format("%s %s", c->plen ? c->path : "the returned value", what);
+        c->error = cli_format("%s %s", c->plen ? c->path : "the returned value", what);
     return -1;
 }
 
@@ -231,7 +169,7 @@ static int table_to_json(lua_State *L, conv *c, int depth, cJSON **out)
         lua_pop(L, 1);
     }
     if (bad_key) {
-        char *what = format("has a key that is not a name or a list index (%s)", bad_key);
+        char *what = cli_format("has a key that is not a name or a list index (%s)", bad_key);
         conv_fail(c, what);
         free(what);
         return -1;
@@ -322,8 +260,8 @@ static int to_json(lua_State *L, conv *c, int depth, cJSON **out)
     case LUA_TTABLE:
         return table_to_json(L, c, depth, out);
     default: {
-        char *what = format("is a %s: a test file holds plain data (strings, numbers, "
-                            "booleans, tables)", luaL_typename(L, -1));
+        char *what = cli_format("is a %s: a test file holds plain data (strings, numbers, "
+                                "booleans, tables)", luaL_typename(L, -1));
         conv_fail(c, what);
         free(what);
         return -1;
@@ -344,7 +282,7 @@ static int convert_protected(lua_State *L)
 /* Evaluates the file; *root gets its value as JSON. Returns 0, or -1 with *error set. */
 static int evaluate(const char *path, cJSON **root, char **error)
 {
-    budget b = { 0, TF_MEMORY_LIMIT, 0 };
+    cli_lua_budget b;
     lua_State *L;
     size_t len;
     char *src = cli_read_file(path, &len);
@@ -353,13 +291,13 @@ static int evaluate(const char *path, cJSON **root, char **error)
 
     *root = NULL;
     if (!src) {
-        *error = format("%s: %s", path, strerror(errno));
+        *error = cli_format("%s: %s", path, strerror(errno));
         return -1;
     }
-    L = lua_newstate(capped_alloc, &b);
+    L = cli_lua_new(&b, TF_MEMORY_LIMIT, TF_INSTRUCTION_LIMIT, too_long);
     if (!L) {
         free(src);
-        *error = format("%s: out of memory", path);
+        *error = cli_format("%s: out of memory", path);
         return -1;
     }
     lua_pushcfunction(L, open_libs);
@@ -367,19 +305,16 @@ static int evaluate(const char *path, cJSON **root, char **error)
     if (status == LUA_OK)
         status = luaL_loadbufferx(L, src, len, "=", "t");
     free(src);
-    if (status == LUA_OK) {
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-        status = lua_pcall(L, 0, 1, 0);
-        lua_sethook(L, NULL, 0, 0);
-    }
+    if (status == LUA_OK)
+        status = cli_lua_pcall_budget(L, 1);
     if (status != LUA_OK) {
         *error = lua_message(path, L, status);
         lua_close(L);
         return -1;
     }
     if (!lua_istable(L, -1)) {
-        *error = format("%s: must return a table of tests (it returns %s)", path,
-                        lua_isnoneornil(L, -1) ? "nothing" : luaL_typename(L, -1));
+        *error = cli_format("%s: must return a table of tests (it returns %s)", path,
+                            lua_isnoneornil(L, -1) ? "nothing" : luaL_typename(L, -1));
         lua_close(L);
         return -1;
     }
@@ -389,7 +324,7 @@ static int evaluate(const char *path, cJSON **root, char **error)
     lua_pushlightuserdata(L, &c);
     status = lua_pcall(L, 2, 0, 0);
     if (c.error) {
-        char *m = format("%s: %s", path, c.error);
+        char *m = cli_format("%s: %s", path, c.error);
         free(c.error);
         c.error = m;
     } else if (status != LUA_OK) {
@@ -421,9 +356,9 @@ static int fail(checker *k, const char *fmt, ...)
     if (k->error)
         return -1;
     va_start(ap, fmt);
-    msg = vformat(fmt, ap);
+    msg = cli_vformat(fmt, ap);
     va_end(ap);
-    k->error = format("%s: %s", k->file, msg);
+    k->error = cli_format("%s: %s", k->file, msg);
     free(msg);
     return -1;
 }
@@ -580,7 +515,7 @@ static int check_actions(checker *k, const cJSON *actions, const char *where)
         return fail(k, "%s must be a table of action name = result (it is %s)", where,
                     json_kind(actions));
     cJSON_ArrayForEach(a, actions) {
-        char *at = format("%s[\"%s\"]", where, a->string);
+        char *at = cli_format("%s[\"%s\"]", where, a->string);
         int rc = check_result(k, a, at);
         free(at);
         if (rc)
@@ -712,7 +647,7 @@ static int check_entry(checker *k, const cJSON *e, const char *where, tf_entry *
                         json_kind(out->value));
         break;
     case TF_RESULT: {
-        char *at = format("%s.result", where);
+        char *at = cli_format("%s.result", where);
         int rc = check_result(k, out->value, at);
         free(at);
         if (rc)
@@ -748,7 +683,7 @@ static int check_entry(checker *k, const cJSON *e, const char *where, tf_entry *
     }
     v = cJSON_GetObjectItemCaseSensitive(e, "expect");
     if (v) {
-        char *at = format("%s.expect", where);
+        char *at = cli_format("%s.expect", where);
         int rc = check_expect(k, v, at, 0);
         free(at);
         if (rc)
@@ -782,12 +717,12 @@ static int check_test(checker *k, const cJSON *t, size_t index, const cJSON *fil
     out->name = v ? v->valuestring : NULL;
     ctx = cJSON_GetObjectItemCaseSensitive(t, "context");
     {
-        char *at = format("%s.context", where);
+        char *at = cli_format("%s.context", where);
         int rc = check_context(k, ctx, at);
         free(at);
         if (rc)
             return -1;
-        at = format("%s.actions", where);
+        at = cli_format("%s.actions", where);
         out->actions = cJSON_GetObjectItemCaseSensitive(t, "actions");
         rc = check_actions(k, out->actions, at);
         free(at);
@@ -802,7 +737,7 @@ static int check_test(checker *k, const cJSON *t, size_t index, const cJSON *fil
     if ((!steps || !steps->child) && !out->outcome)
         return fail(k, "%s has neither steps nor an outcome: it would test nothing", where);
     if (out->outcome) {
-        char *at = format("%s.outcome", where);
+        char *at = cli_format("%s.outcome", where);
         int rc = check_expect(k, out->outcome, at, 1);
         free(at);
         if (rc)
@@ -950,30 +885,30 @@ char *tf_describe_event(const tf_entry *en)
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(en->value, "ok")))
             what = cli_xstrdup("result ok");
         else if (cJSON_IsString(err))
-            what = format("result failed %s", (v = short_json(err)));
+            what = cli_format("result failed %s", (v = short_json(err)));
         else
             what = cli_xstrdup("result failed");
         break;
     }
     case TF_TICK:
-        what = format("tick %gs later", en->after);
+        what = cli_format("tick %gs later", en->after);
         break;
     case TF_RAW:
-        what = format("raw %s", en->value->valuestring);
+        what = cli_format("raw %s", en->value->valuestring);
         if (strlen(what) > 64)
             strcpy(what + 61, "...");
         break;
     default: {
         const char *name = en->kind == TF_CHOOSE ? "choose" : en->kind == TF_INPUT ? "input"
                          : en->kind == TF_EVENT ? "event" : "intent";
-        what = format("%s %s", name, (v = short_json(en->value)));
+        what = cli_format("%s %s", name, (v = short_json(en->value)));
         break;
     }
     }
     free(v);
     if (!en->has_after || en->kind == TF_TICK)
         return what;
-    out = format("%s, %gs later", what, en->after);
+    out = cli_format("%s, %gs later", what, en->after);
     free(what);
     return out;
 }
