@@ -278,6 +278,10 @@ int cli_manifest_read(cli_manifest *m, const char *path, cli_strv *errors)
         } else {
             lua_checkstack(L, 8);
             read_manifest(L, m, errors);
+            /* the walk's order is the table's, which Lua seeds at random per state: sorted,
+             * the same manifest gives the same messages every time */
+            cli_strv added = {errors->v + before, errors->n - before, 0};
+            cli_strv_sort(&added);
         }
     }
     free(chunkname);

@@ -323,6 +323,22 @@ expect_out "failed: 1 of 2 flows, 2 warnings"
 run_hf check --strict --colour "$T/clean"
 expect_code 2 "an unknown option"
 
+# --- a manifest's problems come in the same order every time (Lua seeds table order at random) --------
+mkdir -p "$T/order"
+cat >"$T/order/actions.lua" <<'LUA'
+return { ["e.v"] = { args = { 1 } }, ["a.x"] = { args = 3 }, ["c z"] = {},
+         ["d.w"] = { doc = 5 }, ["b.y"] = { result = "no" } }
+LUA
+run_hf check "$T/order/actions.lua"
+expect_code 1 "a malformed manifest"
+cp "$OUT" "$T/order/first"
+[ "$(grep -c '' "$OUT")" -ge 5 ] || fail "expected five problems"
+head -n 5 "$OUT" | LC_ALL=C sort -c 2>/dev/null || fail "problems not in order"
+for i in 1 2 3 4 5; do
+  run_hf check "$T/order/actions.lua"
+  cmp -s "$OUT" "$T/order/first" || fail "run $i listed the problems in another order"
+done
+
 # --- the reference flows are clean, even with --strict --------------------------------------------------
 run_hf check --strict "$HF_SOURCE_DIR/flows"
 expect_code 0 "check --strict on the reference flows"
