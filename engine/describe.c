@@ -305,11 +305,12 @@ static uint32_t next_by_name(name_fn name, const hfi_flow *f, uint32_t n, const 
 static const char *locale_name(const hfi_flow *f, uint32_t i) { return f->locales[i].name; }
 static const char *intent_name(const hfi_flow *f, uint32_t i) { return f->on[i].name; }
 
-static void add_locales(hfi_buf *b, const hfi_flow *f)
+/* Each locale, in name order, with its keys (sorted as they are kept): as a list under
+ * "locales", or with the texts themselves under "strings", so that tools can measure and show
+ * them without running the flow. */
+static void add_locales(hfi_buf *b, const hfi_flow *f, bool texts)
 {
-    hfi_buf_addl(b, ",\"default_locale\":");
-    add_str_or_null(b, f->nlocales ? f->locales[f->default_locale].name : NULL);
-    hfi_buf_addl(b, ",\"locales\":{");
+    hfi_buf_adds(b, texts ? ",\"strings\":{" : ",\"locales\":{");
     const char *last = NULL;
     for (uint32_t i; (i = next_by_name(locale_name, f, f->nlocales, last)) < f->nlocales;) {
         const hfi_locale *l = &f->locales[i];
@@ -317,38 +318,18 @@ static void add_locales(hfi_buf *b, const hfi_flow *f)
             hfi_buf_addc(b, ',');
         last = l->name;
         hfi_buf_add_jstrz(b, l->name);
-        hfi_buf_addl(b, ":[");
-        for (uint32_t k = 0; k < l->n; k++) { /* kept sorted */
-            if (k)
-                hfi_buf_addc(b, ',');
-            hfi_buf_add_jstrz(b, l->keys[k]);
-        }
-        hfi_buf_addc(b, ']');
-    }
-    hfi_buf_addc(b, '}');
-}
-
-/* The texts themselves, so that tools can measure and show them without running the flow:
- * {"en-GB": {"key": "text", ...}, ...}, locales in name order, keys sorted. */
-static void add_strings(hfi_buf *b, const hfi_flow *f)
-{
-    hfi_buf_addl(b, ",\"strings\":{");
-    const char *last = NULL;
-    for (uint32_t i; (i = next_by_name(locale_name, f, f->nlocales, last)) < f->nlocales;) {
-        const hfi_locale *l = &f->locales[i];
-        if (last)
-            hfi_buf_addc(b, ',');
-        last = l->name;
-        hfi_buf_add_jstrz(b, l->name);
-        hfi_buf_addl(b, ":{");
+        hfi_buf_addc(b, ':');
+        hfi_buf_addc(b, texts ? '{' : '[');
         for (uint32_t k = 0; k < l->n; k++) {
             if (k)
                 hfi_buf_addc(b, ',');
             hfi_buf_add_jstrz(b, l->keys[k]);
-            hfi_buf_addc(b, ':');
-            hfi_buf_add_jstrz(b, l->texts[k]);
+            if (texts) {
+                hfi_buf_addc(b, ':');
+                hfi_buf_add_jstrz(b, l->texts[k]);
+            }
         }
-        hfi_buf_addc(b, '}');
+        hfi_buf_addc(b, texts ? '}' : ']');
     }
     hfi_buf_addc(b, '}');
 }
@@ -451,8 +432,10 @@ int hf_flow_describe(hf_engine *e, const char *flow_id, int64_t version, const c
     hfi_buf_add_idz(b, f->steps[f->start].id);
     hfi_buf_addl(b, ",\"triggers\":");
     hfi_buf_adds(b, f->triggers_json ? f->triggers_json : "[]");
-    add_locales(b, f);
-    add_strings(b, f);
+    hfi_buf_addl(b, ",\"default_locale\":");
+    add_str_or_null(b, f->nlocales ? f->locales[f->default_locale].name : NULL);
+    add_locales(b, f, false);
+    add_locales(b, f, true);
     add_intents(b, f);
     add_policy(b, f);
     hfi_buf_addl(b, ",\"skills\":");
