@@ -10,13 +10,19 @@
 #include "helpflow.h"
 
 static hf_engine *engine;
-static const char *const flows[] = {"card_declined", "lost_card", "dispute", "forgotten_pin",
-                                    "scam_report"};
+static const char *const flows[] = {"card_declined",     "lost_card",         "dispute",
+                                    "forgotten_pin",     "scam_report",       "payment_not_received",
+                                    "update_address",    "cancel_direct_debit", "atm_retained_card",
+                                    "locked_account"};
+#define NFLOWS (sizeof flows / sizeof flows[0])
 
 static void load(void)
 {
     static const char *const files[] = {"verify_identity", "card_declined", "lost_card",
-                                        "dispute", "forgotten_pin", "scam_report"};
+                                        "dispute", "forgotten_pin", "scam_report",
+                                        "payment_not_received", "update_address",
+                                        "cancel_direct_debit", "atm_retained_card",
+                                        "locked_account"};
     const char *dir = getenv("HF_SOURCE_DIR");
     hf_engine_new(&engine, NULL);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -39,7 +45,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         return 0;
     hf_session *s;
     const char *ctx = "{\"card_id\":\"c_1\",\"at\":5,\"locale\":\"cy\"}";
-    if (hf_session_start(&s, engine, flows[data[0] % 5], ctx, strlen(ctx)) != HF_OK)
+    if (hf_session_start(&s, engine, flows[data[0] % NFLOWS], ctx, strlen(ctx)) != HF_OK)
         abort();
     const char *p = (const char *)data + 1, *end = (const char *)data + size;
     while (p < end) {
