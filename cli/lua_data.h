@@ -11,7 +11,7 @@
 
 #include <lua.h>
 
-/* The count hook fires every CLI_LUA_HOOK_EVERY instructions, and at every one once the
+/* The budget's hook counts every CLI_LUA_HOOK_EVERY instructions, and at every one once the
  * budget is spent, so that no error handler inside the file can swallow the stop. */
 #define CLI_LUA_HOOK_EVERY 1000
 
@@ -28,8 +28,17 @@ typedef struct cli_lua_budget {
  * outlive the state. */
 lua_State *cli_lua_new(cli_lua_budget *b, size_t memory, long long instructions, lua_Hook over);
 
-/* lua_pcall(L, 0, nresults, 0) under the instruction budget: the count hook is on for the
- * call only. */
+/* lua_pcall(L, 0, nresults, 0) under the instruction budget: the budget's hook (on count
+ * and call) is on for the call only. */
 int cli_lua_pcall_budget(lua_State *L, int nresults);
+
+/* Charges the loops of table.move, table.insert, table.remove (found in the table at index
+ * tablib) and string.rep (strlib) to the budget, one instruction a turn, before a call runs
+ * them: those loops run inside C, where no count hook fires, and as long as the arguments say,
+ * not as long as memory lasts (a range of nils to move, a "list" whose #t is 2^40 while it
+ * holds 40 items, an empty string to repeat). string.rep is charged only for an empty piece:
+ * a result it builds is bounded by the memory cap. The functions stay as they are, and so do
+ * their error messages. Call it in protected mode, before the budgeted call. */
+void cli_lua_charge_loops(lua_State *L, int strlib, int tablib);
 
 #endif

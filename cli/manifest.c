@@ -72,9 +72,10 @@ static int make_env(lua_State *L)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    lua_setfield(L, env, LUA_STRLIBNAME);
     push_lib(L, LUA_TABLIBNAME, luaopen_table, table);
+    cli_lua_charge_loops(L, -2, -1);
     lua_setfield(L, env, LUA_TABLIBNAME);
+    lua_setfield(L, env, LUA_STRLIBNAME);
     push_lib(L, LUA_MATHLIBNAME, luaopen_math, math);
     lua_setfield(L, env, LUA_MATHLIBNAME);
     push_lib(L, LUA_UTF8LIBNAME, luaopen_utf8, utf8);
@@ -93,6 +94,15 @@ static void add_error(cli_strv *errors, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     cli_strv_push(errors, buf);
+}
+
+/* Whether the string at idx holds a NUL byte, which C, and so the engine, would read as its
+ * end ("a.b\0c" as "a.b"). */
+static int has_nul(lua_State *L, int idx)
+{
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    return strlen(s) != n;
 }
 
 /* Action names follow the engine's rule for names: letters, digits and _ . - : only. */
@@ -151,7 +161,10 @@ static void read_names(lua_State *L, const char *path, const char *action, const
                       action, field, (long long)i, luaL_typename(L, -1));
         } else {
             const char *s = lua_tostring(L, -1);
-            if (!name_ok(s))
+            if (has_nul(L, -1))
+                add_error(errors, "%s: action '%s': %s: item %lld holds a NUL byte", path,
+                          action, field, (long long)i);
+            else if (!name_ok(s))
                 add_error(errors, "%s: action '%s': %s: item %lld, '%s', is not a name "
                           "(letters, digits and _ . - : only)", path, action, field,
                           (long long)i, s);
@@ -220,6 +233,8 @@ static void read_manifest(lua_State *L, cli_manifest *m, cli_strv *errors)
         if (lua_type(L, -2) != LUA_TSTRING) {
             add_error(errors, "%s: a key is a %s, not an action name", m->path,
                       luaL_typename(L, -2));
+        } else if (has_nul(L, -2)) {
+            add_error(errors, "%s: an action name holds a NUL byte", m->path);
         } else if (!name_ok(lua_tostring(L, -2))) {
             add_error(errors, "%s: '%s' is not an action name (letters, digits and _ . - : "
                       "only)", m->path, lua_tostring(L, -2));

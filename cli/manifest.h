@@ -12,7 +12,8 @@
  * evaluated in a Lua state of the command's own, never the engine's, with only the base
  * functions that compute (no io, os, require, load, dofile, print, metatables or pcall), string
  * (without dump and the pattern functions, whose backtracking runs unbounded inside C), table,
- * math and utf8, under a budget of instructions and memory: the manifest is data, and a runaway
+ * math and utf8, under a budget of instructions (the loops of table.move, insert, remove and
+ * string.rep counted too: lua_data.h) and memory: the manifest is data, and a runaway
  * loop in it ends with an error instead of hanging a check.
  */
 #ifndef HF_CLI_MANIFEST_H

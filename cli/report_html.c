@@ -56,7 +56,13 @@ static void esc_cut(FILE *out, const char *s, size_t max)
     free(cut);
 }
 
-static double pct(long n, long of) { return of ? 100.0 * (double)n / (double)of : 0; }
+/* n / of in percent to one decimal, rounded half away from zero as the text table rounds
+ * (report.c): "%.1f" alone rounds 6.25, exact in binary, to even (6.2), where the table says
+ * 6.3. */
+static double pct(long n, long of)
+{
+    return of ? round(1000.0 * (double)n / (double)of) / 10 : 0;
+}
 
 static const char style[] =
     ":root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;"

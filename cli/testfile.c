@@ -67,6 +67,10 @@ static int open_libs(lua_State *L)
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
     lua_settop(L, 0);
     restrict_env(L);
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_getglobal(L, LUA_TABLIBNAME);
+    cli_lua_charge_loops(L, -2, -1);
+    lua_pop(L, 2);
     return 0;
 }
 
@@ -91,6 +95,7 @@ typedef struct conv {
     size_t plen;
     char *error;        /* the first problem, "PATH: what" */
     cJSON *root;
+    long values;        /* converted so far: a table counts wherever it appears */
 } conv;
 
 #define MAX_DEPTH 64
@@ -232,6 +237,14 @@ static int table_to_json(lua_State *L, conv *c, int depth, cJSON **out)
 static int to_json(lua_State *L, conv *c, int depth, cJSON **out)
 {
     *out = NULL;
+    /* A table used in two places becomes two copies: forty levels of { t, t } are 2^40
+     * values, which no depth limit or memory cap of the Lua state stops. */
+    if (++c->values > TF_MAX_VALUES) {
+        if (!c->error)
+            c->error = cli_format("returns more than %d values (a table counts each time it "
+                                  "appears: is one used in very many places?)", TF_MAX_VALUES);
+        return -1;
+    }
     switch (lua_type(L, -1)) {
     case LUA_TBOOLEAN:
         *out = cJSON_CreateBool(lua_toboolean(L, -1));
@@ -862,14 +875,26 @@ const cJSON *tf_fixture(const tf_file *f, const tf_test *t, const char *action)
     return r ? r : cJSON_GetObjectItemCaseSensitive(f->actions, action);
 }
 
+/* Cuts s in place to at most max bytes, the last three "...", between two characters: the
+ * report is UTF-8, as the file is. */
+static void cut_short(char *s, size_t max)
+{
+    size_t n = max - 3;
+
+    if (strlen(s) <= max)
+        return;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    strcpy(s + n, "...");
+}
+
 /* A short JSON rendering of v, cut at about 60 bytes. */
 static char *short_json(const cJSON *v)
 {
     char *s = cJSON_PrintUnformatted(v);
     if (!s)
         return cli_xstrdup("?");
-    if (strlen(s) > 60)
-        strcpy(s + 57, "...");
+    cut_short(s, 60);
     return s;
 }
 
@@ -895,8 +920,7 @@ char *tf_describe_event(const tf_entry *en)
         break;
     case TF_RAW:
         what = cli_format("raw %s", en->value->valuestring);
-        if (strlen(what) > 64)
-            strcpy(what + 61, "...");
+        cut_short(what, 64);
         break;
     default: {
         const char *name = en->kind == TF_CHOOSE ? "choose" : en->kind == TF_INPUT ? "input"

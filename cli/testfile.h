@@ -5,8 +5,9 @@
  * of the command's own, not the engine's: only the base functions that compute (no io, os,
  * require, load, dofile, print, metatables, pcall or randomness), string (without dump and the
  * pattern functions, whose backtracking runs unbounded inside C), table, math and utf8; under a
- * budget of Lua instructions and memory, so a runaway loop in a test file ends with an error
- * instead of hanging the test run. The table it returns is turned into JSON and checked against
+ * budget of Lua instructions (the loops of table.move, insert, remove and string.rep charged
+ * too: lua_data.h) and memory, so a runaway loop in a test file ends with an error instead of
+ * hanging the test run. The table it returns is turned into JSON and checked against
  * the format, key by key: an unknown key is an error, so a typo never silently passes.
  */
 #ifndef HF_CLI_TESTFILE_H
@@ -22,6 +23,10 @@
 /* The Lua instructions and bytes a test file may use while it is evaluated. */
 #define TF_INSTRUCTION_LIMIT 20000000
 #define TF_MEMORY_LIMIT (64u << 20)
+
+/* The most values (strings, numbers, booleans and tables) a test file may return, a table
+ * counted each time it appears. */
+#define TF_MAX_VALUES 1000000
 
 /* What an entry of `steps` sends. */
 typedef enum tf_kind {

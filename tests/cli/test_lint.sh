@@ -253,12 +253,15 @@ expect_err "check: --actions $T/nope.lua: No such file or directory"
 # --- the manifest's own checks ---------------------------------------------------------------------
 mkdir "$T/man"
 cp "$T/clean/clean.lua" "$T/man/"
-# bad_manifest 'LUA' 'message'...: actions.lua holding LUA fails the check with each message.
+# bad_manifest 'LUA' 'message'...: actions.lua holding LUA fails the check with each message
+# (within 60 s: a manifest that hangs the check is a failure of this test, not of ctest's clock).
 bad_manifest() {
     local src=$1
     shift
     printf '%s\n' "$src" >"$T/man/actions.lua"
-    run_hf check "$T/man"
+    CODE=0
+    timeout 60 "$HF_BIN" check "$T/man" >"$OUT" 2>"$ERR" || CODE=$?
+    [ "$CODE" -ne 124 ] || fail "check with a manifest: $src: did not finish within 60 s"
     expect_code 1 "check with a manifest: $src"
     for m in "$@"; do
         expect_out "$m"
@@ -281,6 +284,10 @@ bad_manifest 'return { ["a.b"] = { args = { "x", 2, "x", "y z" }, result = "r", 
     "$M: action 'a.b': unknown field 'colour' (the fields are args, result and doc)"
 bad_manifest 'return { ["a.b"] = { result = { a = "x" } } }' \
     "$M: action 'a.b': result is not a list of names: it has keys other than 1, 2, 3..."
+# A NUL byte is no character of a name: "a.b\0c" is not the action "a.b".
+bad_manifest 'return { ["a.b\0c"] = { args = { "x\0y" } }, ["d.e"] = { result = { "z\0" } } }' \
+    "$M: an action name holds a NUL byte" \
+    "$M: action 'd.e': result: item 1 holds a NUL byte"
 # The manifest is data, read in a sandbox with a budget: no io, os, load; no endless loop.
 bad_manifest 'return io.open("/etc/passwd")' "$M:1: attempt to index a nil value (global 'io')"
 bad_manifest 'os.exit(3)' "$M:1: attempt to index a nil value (global 'os')"
@@ -290,6 +297,14 @@ bad_manifest 'while true do end' "$M: more than 10000000 instructions: a manifes
 bad_manifest 'local t = {} for i = 1, 1e8 do t[i] = string.rep("x", 100) .. i end return t' \
     "$M: not enough memory"
 bad_manifest 'error({})' "$M: raised an error that is not a string"
+# Library loops that run inside C, out of the count hook's reach, are charged too.
+bad_manifest 'table.move({}, 1, math.maxinteger - 1, 1)' \
+    "$M:1: more than 10000000 instructions: a manifest is data, not a program"
+bad_manifest 'return { a = { args = { string.rep("", math.maxinteger) } } }' \
+    "$M:1: more than 10000000 instructions"
+# ... and the functions keep their own words for their own errors.
+bad_manifest 'return { a = { args = table.insert({}, 5, "x") } }' \
+    "$M:1: bad argument #2 to 'insert' (position out of bounds)"
 # A broken manifest found beside a flow is reported once, and its flows are not action-linted.
 printf 'return 42\n' >"$M"
 run_hf check "$T/man/clean.lua"

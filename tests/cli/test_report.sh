@@ -212,6 +212,20 @@ grep -qF '<title id="f2-t">Funnel of card_declined version 3</title>' "$H" || fa
 grep -qF '<desc id="f2-d">12 sessions. Steps reached along the most common path: check_card 12, ask_amount 8, lookup 7, no_funds 4, done 6. Off that path: frozen 3,' "$H" \
     || fail "no chart description"
 grep -qF '<th scope="col">Flow</th>' "$H" || fail "no table headers"
+# A share is rounded the same way in the table and on the page: 1 of 16 escalations is 6.25%,
+# 6.3% in both (printf alone rounds that binary 6.25 to even, 6.2).
+{
+    for i in $(seq 15); do
+        printf '{"flow":"f","version":1,"outcome":"escalated","reason":"b","step":"x","duration":1}\n'
+    done
+    printf '{"flow":"f","version":1,"outcome":"escalated","reason":"a","step":"x","duration":1}\n'
+} >"$T/share.jsonl"
+run_hf report "$T/share.jsonl" --html "$T/share.html"
+expect_code 0 "report of 16 escalations"
+grep -qE '^f +1 +a +1 +6\.3%$' "$OUT" || fail "the table does not show reason a at 6.3%"
+grep -qF '<code>a</code></td><td class="n">1</td><td class="n">6.3%</td>' "$T/share.html" ||
+    fail "the page does not show reason a at 6.3%, as the table does"
+grep -qF '6.2%' "$T/share.html" && fail "the page rounds a share another way than the table"
 run_hf report "$D" --html - --json
 expect_code 0 "report --html -"
 grep -qF '<!DOCTYPE html>' "$OUT" || fail "--html - does not write the page to stdout"

@@ -225,6 +225,27 @@ expect_after "FAIL kinds: wrong ui" '         saw ui: [{"type":"text","text":"Wh
 # a test without a name is called by its number
 expect_after "FAIL kinds: test 11" "    expected step: amount"
 
+# An event too long for the report's line is cut short between characters, never inside one:
+# the report stays UTF-8.
+U="$T/utf8"
+mkdir "$U"
+cp "$D/kinds.lua" "$U/"
+cat >"$U/kinds.test.lua" <<'LUA'
+return {
+  context = { id = "u1" },
+  actions = { ["acct.get"] = { ok = true, data = { name = "Ann" } } },
+  tests = {
+    { name = "long choice", steps = { { choose = "x" .. ("é"):rep(40) } } },
+    { name = "long raw", steps = { { raw = '{"type":"choose","option":"y' .. ("é"):rep(40) .. '"}' } } },
+  },
+}
+LUA
+run_hf test "$U"
+expect_code 1 "long events"
+expect_after "FAIL kinds: long choice" '  at step 1 (choose "xééééééééééééééééééééééééééé...):'
+expect_after "FAIL kinds: long raw" '  at step 1 (raw {"type":"choose","option":"yéééééééééééééé...):'
+iconv -f UTF-8 -t UTF-8 "$OUT" >/dev/null 2>&1 || fail "the report is not valid UTF-8"
+
 # --- malformed test files: exit 2, the file and what is wrong -----------------------------------
 M="$T/malformed"
 mkdir "$M"
@@ -292,6 +313,42 @@ end' "kinds.test.lua:3: runs too long"
 bad_file 'local t = {} for i = 1, 1e9 do t[i] = ("x"):rep(100) .. i end return t' \
     "uses more than 64 MiB of memory"
 bad_file 'local a = {} a.self = a return { tests = { { steps = {}, outcome = a } } }' "nested too deeply"
+# Library functions that loop inside C, out of the count hook's reach, are charged their loops:
+# moving a range of nils, shifting a "list" whose length (#t may be any border) is 2^40 while it
+# holds 43 items, repeating an empty string.
+bad_file 'table.move({}, 1, math.maxinteger - 1, 1)' "kinds.test.lua:1: runs too long"
+bad_file 'local t = {} for i = 0, 40 do t[2^i] = 1 end t[3], t[5] = 1, 1
+table.insert(t, 1, 0)' "kinds.test.lua:2: runs too long"
+bad_file 'local t = {} for i = 0, 40 do t[2^i] = 1 end t[3], t[5] = 1, 1
+table.remove(t, 1)' "kinds.test.lua:2: runs too long"
+bad_file 'return ("x"):sub(2):rep(math.maxinteger)' "kinds.test.lua:1: runs too long"
+bad_file 'return string.rep("", 1 << 62, "")' "kinds.test.lua:1: runs too long"
+# A table used in many places is converted in each: forty levels of { t, t } would be 2^40
+# values. A file returns at most a million.
+bad_file 'local t = { 1 } for i = 1, 40 do t = { t, t } end
+return { tests = { { steps = { { expect = { ui = t } } } } } }' \
+    "returns more than 1000000 values"
+# ... while the same functions, used the way a file builds its data, cost what they do.
+cat >"$M/kinds.test.lua" <<'LUA'
+local list = {}
+for i = 1, 20000 do table.insert(list, i) end
+table.insert(list, 1, 0)
+table.remove(list, 1)
+table.remove(list)
+local copy = table.move(list, 1, #list, 1, {})
+local ctx = { id = "u1", note = ("x"):rep(300) .. string.rep("", 10), n = #copy }
+return {
+  context = ctx,
+  actions = { ["acct.get"] = { ok = true, data = { name = "Ann", first = table.move(copy, 1, 3, 1, {}) } } },
+  tests = {
+    { name = "built", steps = { { expect = { step = "menu" } } } },
+    { name = "the same context again", context = ctx, steps = { { expect = { step = "menu" } } } },
+  },
+}
+LUA
+run_bounded test "$M/kinds.test.lua"
+expect_code 0 "a test file that builds its data with table and string functions"
+expect_last "2 passed, 0 failed"
 
 # A bad file among good ones: the good ones still run, and the run exits 2.
 printf 'return 42\n' >"$M/zzz.test.lua"
