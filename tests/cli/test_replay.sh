@@ -5,39 +5,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/pay.lua" <<'LUA'
-return flow "pay" {
-  version = 2,
-  start = "menu",
-  steps = {
-    menu = say {
-      text = function(ctx) return "Hello " .. (ctx.name or "there") .. "." end,
-      choices = { { id = "pay", label = "Make a payment", go = "amount" },
-                  { id = "bye", label = "Nothing", go = "done" } },
-    },
-    amount = ask {
-      text = "How much?",
-      input = "money",
-      validate = function(v) if v > 100 then return false, "That's over your limit." end return true end,
-      save = "amount",
-      go = "pay",
-    },
-    pay = action {
-      call = "payments.make",
-      args = function(ctx) return { amount = ctx.amount } end,
-      save = "payment",
-      next = { { when = function(ctx) return ctx.payment.done end, go = "done" },
-               { go = "agent" } },
-      on_error = "agent",
-    },
-    done = resolved { text = "All done." },
-    agent = escalate { reason = "not_resolved", skills = { "payments" }, priority = "high" },
-  },
-}
-LUA
-cat >"$T/other.lua" <<'LUA'
-return flow "other" { start = "done", steps = { done = resolved { text = "Other." } } }
-LUA
+cp "$HF_SOURCE_DIR/tests/data/pay.lua" "$T/pay.lua"
+cp "$HF_SOURCE_DIR/tests/data/other.lua" "$T/other.lua"
 CTX='{"name": "Ada", "locale": "en-GB", "at": 1717243200}'
 
 # A conversation with a rejected event (not logged) and an invalid input (logged: it changed the

@@ -3,39 +3,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/tiny.lua" <<'LUA'
-return flow "tiny" {
-  version = 2,
-  start = "menu",
-  steps = {
-    menu = say {
-      text = function(ctx) return "Hello " .. (ctx.name or "there") .. "." end,
-      choices = { { id = "pay", label = "Make a payment", go = "amount" },
-                  { id = "bye", label = "Nothing", go = "done" } },
-    },
-    amount = ask {
-      text = "How much?",
-      input = "money",
-      validate = function(v) if v > 100 then return false, "That's over your limit." end return true end,
-      save = "amount",
-      go = "pay",
-    },
-    pay = action {
-      call = "payments.make",
-      args = function(ctx) return { amount = ctx.amount } end,
-      save = "payment",
-      next = { { when = function(ctx) return ctx.payment.done end, go = "done" },
-               { go = "agent" } },
-      on_error = "agent",
-    },
-    done = resolved { text = "All done." },
-    agent = escalate { reason = "not_resolved", skills = { "payments" }, priority = "high" },
-  },
-}
-LUA
-cat >"$T/other.lua" <<'LUA'
-return flow "other" { start = "done", steps = { done = resolved { text = "Other flow." } } }
-LUA
+cp "$HF_SOURCE_DIR/tests/data/pay.lua" "$T/tiny.lua"
+cp "$HF_SOURCE_DIR/tests/data/other.lua" "$T/other.lua"
 
 # --- a whole conversation, with rejected events in the middle ---------------------------------
 cat >"$T/events" <<'EOF2'
@@ -53,7 +22,7 @@ run_hf run --json --context '{"name": "Ada"}' "$T/tiny.lua" <"$T/events"
 expect_code 0 "run --json conversation"
 expect_lines 9
 expect_json 1 status '"waiting"'
-expect_json 1 flow '"tiny"'
+expect_json 1 flow '"pay"'
 expect_json 1 version 2
 expect_json 1 step '"menu"'
 expect_json 1 kind '"choice"'
